@@ -1,0 +1,39 @@
+# Two commands on a fresh machine (Python 3.11, Node.js, npm):
+#   make serve   preview the book at http://127.0.0.1:8000 (live reload)
+#   make test    the whole test suite: snippets vs torch.nn, strict site build, planted faults, browser
+# Each installs what it needs on first use: .venv from requirements.txt, node_modules from package-lock.json.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: deps serve test build bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+serve: deps
+	$(BIN)/mkdocs serve
+
+build: deps
+	BOOK_NOTEBOOK_CACHE=off $(BIN)/mkdocs build --strict
+
+test: deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: deps
+	$(BIN)/python benchmarks/snippets_speed.py
+	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/page_weight.py
+
+clean:
+	rm -rf site .cache test-artifacts

@@ -1,0 +1,323 @@
+"""The book's MkDocs hook: directives that put tested code beside every formula, and the
+guards that make `mkdocs build --strict` fail instead of publishing something wrong.
+
+Directives (one per line in a page):
+    ::formula <id>   the formula of book/formulas.yml, its NumPy | PyTorch code from
+                     snippets/, and the output of its worked examples, run now
+    ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...)
+    ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
+    ::plot <name>    an executed matplotlib figure from book/plots.py
+    ::glossary       the Korean-English glossary table of book/glossary.yml
+
+Guards (each raises PluginError, which fails any build):
+    a page without its twin in the other language; an unknown directive or id; a snippet
+    that fails or whose NumPy and PyTorch results differ; display math written outside
+    ::formula (it would have no code link); ko/en pages whose formulas differ; a term the
+    glossary says to avoid; a broken link or anchor, or an asset from another host, anywhere
+    in the built site. Notebook output is cached per snippet content, so it is never stale.
+"""
+
+import hashlib
+import html
+import importlib
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority, get_plugin_logger
+from mkdocs.structure.files import File
+
+ROOT = Path(__file__).resolve().parent
+DOCS = ROOT / "docs"
+LANGS = ("ko", "en")
+DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
+DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
+INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
+FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
+LABELS = {
+    "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
+           "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
+    "en": {"code": "Show code", "run": "Output, run when this page was built", "files": "Download the whole file",
+           "permalink": "Permanent link to this formula", "en": "English", "ko": "Korean", "aliases": "Also written",
+           "avoid": "Avoided"},
+}
+log = get_plugin_logger("book")
+
+# Formula ids and LaTeX per language and page, compared once both languages are built.
+_formulas_seen = {lang: {} for lang in LANGS}
+
+
+# mkdocs-static-i18n rebuilds every File as a plain File, and a plain File counts only
+# Markdown as a page: notebooks would silently be published as raw JSON (i18n issue #198).
+_is_markdown_page = File.is_documentation_page
+File.is_documentation_page = lambda self: _is_markdown_page(self) or self.src_uri.endswith(".ipynb")
+
+
+def _i18n(config):
+    return config.plugins["i18n"]
+
+
+def _book(name):
+    return importlib.import_module(f"book.{name}")
+
+
+def _inputs_digest():
+    """Hash of everything a notebook's output depends on besides its own bytes."""
+    import torch
+
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("snippets/*.py"), *ROOT.glob("book/*.py"), *ROOT.glob("book/*.yml")]):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(f"torch={torch.__version__} cuda={torch.cuda.is_available()}".encode())
+    return digest.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- config
+
+@event_priority(-110)  # after i18n's on_config, which sets the language of this build
+def on_config(config):
+    i18n = _i18n(config)
+    lang = i18n.current_language
+    if not i18n.building:  # the first language of a (re)build: forget the last build
+        for seen in _formulas_seen.values():
+            seen.clear()
+    if str(ROOT) not in sys.path:  # MkDocs restores sys.path after loading this file
+        sys.path.insert(0, str(ROOT))  # `book` and `snippets` import from the repository root
+    # Fresh snippet and book modules on every build: `mkdocs serve` must not show stale code.
+    for name in [m for m in sys.modules if m.split(".")[0] in {"snippets", "book"}]:
+        del sys.modules[name]
+    # Notebook kernels import snippets/ from the repository root.
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(ROOT) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, paths)])
+    # mkdocs-jupyter keys its cache on the notebook's bytes alone, and evicts whatever the
+    # current build did not use: one cache folder per language and per snippet content.
+    jupyter = config.plugins["mkdocs-jupyter"]
+    if os.environ.get("BOOK_NOTEBOOK_CACHE", "on") == "off":
+        jupyter.config["cache"] = False
+    else:
+        cache_root = ROOT / ".cache" / "mkdocs-jupyter"
+        cache_dir = cache_root / f"{lang}-{_inputs_digest()}"
+        for old in cache_root.glob(f"{lang}-*"):
+            if old != cache_dir:
+                shutil.rmtree(old, ignore_errors=True)
+        jupyter.config["cache_dir"] = str(cache_dir)
+    return config
+
+
+# ----------------------------------------------------------------------------- files
+
+@event_priority(-110)  # after i18n's on_files
+def on_files(files, config):
+    problems = []
+    for path in sorted(DOCS.rglob("*")):
+        if path.suffix not in {".md", ".ipynb"}:
+            continue
+        stem, _, lang = path.stem.rpartition(".")
+        rel = path.relative_to(DOCS).as_posix()
+        if lang not in LANGS:
+            problems.append(f"{rel}: a page needs a language suffix (.ko{path.suffix} and .en{path.suffix})")
+            continue
+        for other in LANGS:
+            twin = path.with_name(f"{stem}.{other}{path.suffix}")
+            if not twin.exists():
+                problems.append(f"{rel} has no twin {twin.relative_to(DOCS).as_posix()}")
+    if problems:
+        raise PluginError("Every page exists in Korean and English:\n  " + "\n  ".join(problems))
+    return files
+
+
+# -------------------------------------------------------------------------- markdown
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        return markdown
+    lang = _i18n(config).current_language
+    where = page.file.src_uri
+
+    def expand(match):
+        kind, name = match.group(1), match.group(2)
+        handler = _DIRECTIVES.get(kind)
+        if handler is None:
+            raise PluginError(f"{where}: unknown directive ::{kind} (known: {', '.join(sorted(_DIRECTIVES))})")
+        try:
+            return handler(name, lang, page)
+        except PluginError as error:
+            raise PluginError(f"{where}: {error}") from error
+
+    markdown = DIRECTIVE.sub(expand, markdown)
+    _check_terms(markdown, lang, where)
+    return markdown
+
+
+def _formula(formula_id, lang, page):
+    formulas = _book("catalogue").formulas()
+    if formula_id not in formulas:
+        raise PluginError(f"unknown formula id {formula_id!r}; book/formulas.yml has: {', '.join(formulas)}")
+    entry = formulas[formula_id]
+    labels = LABELS[lang]
+    math = _katex(entry["latex"], display=True)
+    head = (f'<div class="formula" id="{formula_id}" data-latex="{html.escape(entry["latex"])}">\n'
+            f'<div class="formula-math">{math}</div>\n'
+            f'<p class="formula-links"><a class="formula-id" href="#{formula_id}" title="{labels["permalink"]}">'
+            f'{formula_id}</a> <a class="formula-code-link" href="#{formula_id}-code">{labels["code"]} ↓</a></p>\n'
+            f'</div>\n')
+    output = "\n".join(_run_examples(formula_id, entry))
+    return (head + "\n" + _code_tabs(entry["module"], formula_id, f"{formula_id}-code", page, lang)
+            + f'\n<p class="formula-run">{labels["run"]}</p>\n\n```text\n{output}\n```\n')
+
+
+def _code(name, lang, page):
+    catalogue = _book("catalogue")
+    modules = [m for m in ("rnn", "lstm", "gru") if name in catalogue.sections(catalogue.snippet_path(m, "numpy"))]
+    if len(modules) != 1:
+        raise PluginError(f"::code {name}: expected one snippet section of that name, found {len(modules)}")
+    return _code_tabs(modules[0], name, name, page, lang)
+
+
+def _code_tabs(module, section, anchor, page, lang):
+    """NumPy | PyTorch tabs including `section` of both snippet files, and download links."""
+    up = "../" * page.url.count("/")  # from this page's folder to the site root (en pages are under en/)
+    tabs = [f'<div class="snippet" id="{anchor}" markdown>\n']
+    for label, framework in (("NumPy", "numpy"), ("PyTorch", "torch")):
+        path = f"snippets/{module}_{framework}.py"
+        tabs.append(f'=== "{label}"\n\n    ```python title="{path}"\n    --8<-- "{path}:{section}"\n    ```\n')
+    links = " · ".join(f'<a href="{up}snippets/{module}_{fw}.py" download>{module}_{fw}.py</a>'
+                       for fw in ("numpy", "torch"))
+    tabs.append(f'<p class="snippet-files">{LABELS[lang]["files"]}: {links}</p>\n\n</div>\n')
+    return "\n".join(tabs)
+
+
+def _run_examples(formula_id, entry):
+    """Run the formula's worked examples through both snippet files; fail on disagreement."""
+    import numpy as np
+    import torch
+
+    catalogue = _book("catalogue")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    numpy_fn = getattr(catalogue.snippet_module(entry["module"], "numpy"), formula_id)
+    torch_fn = getattr(catalogue.snippet_module(entry["module"], "torch"), formula_id)
+    lines = []
+    for example in entry["examples"]:
+        arguments = {k: np.array(v, dtype=np.float64) for k, v in example.items()}
+        try:
+            ours = numpy_fn(**arguments)
+            theirs = torch_fn(**{k: torch.from_numpy(v).to(device) for k, v in arguments.items()})
+        except Exception as error:
+            raise PluginError(f"formula {formula_id}: the worked example {example} raised "
+                              f"{type(error).__name__}: {error}") from error
+        difference = float(np.max(np.abs(ours - theirs.cpu().numpy())))
+        if not difference <= 1e-12:
+            raise PluginError(f"formula {formula_id}: NumPy and PyTorch differ by {difference:.3g} on {example}")
+        call = ", ".join(f"{k}={v}" for k, v in example.items())
+        with np.printoptions(precision=5, suppress=True, floatmode="maxprec"):
+            lines += [f">>> {formula_id}({call})",
+                      f"numpy  {ours}",
+                      f"torch  {theirs.cpu().numpy()}   # on {_device_name(device)}",
+                      f"max |numpy - torch| = {difference:.1e}", ""]
+    return lines[:-1]
+
+
+def _device_name(device):
+    import torch
+
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return "cpu"
+
+
+def _diagram(name, lang, page):
+    return _figure("diagram", _book("diagrams"), name, lang)
+
+
+def _plot(name, lang, page):
+    return _figure("plot", _book("plots"), name, lang)
+
+
+def _figure(kind, module, name, lang):
+    if name not in module.NAMES:
+        raise PluginError(f"unknown {kind} {name!r}; book/{module.__name__.split('.')[-1]}.py has: "
+                          f"{', '.join(module.NAMES)}")
+    svg = module.render(name, lang)
+    return (f'<figure class="{kind}" id="{kind}-{name}">\n{svg}\n'
+            f'<figcaption>{html.escape(module.title(name, lang))}</figcaption>\n</figure>\n')
+
+
+def _glossary(_name, lang, page):
+    labels = LABELS[lang]
+    entries = _glossary_entries()
+    first, second = ("ko", "en") if lang == "ko" else ("en", "ko")
+    rows = [f"| {labels[first]} | {labels[second]} | {labels['aliases']} | {labels['avoid']} |", "|---|---|---|---|"]
+    for entry in entries:
+        rows.append(f"| {entry[first]} | {entry[second]} | {', '.join(entry.get('aliases', []))} "
+                    f"| {', '.join(entry.get('avoid', []))} |")
+    return "\n".join(rows) + "\n"
+
+
+def _glossary_entries():
+    import yaml
+
+    return yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
+
+
+def _check_terms(markdown, lang, where):
+    if lang != "ko" or where.startswith("glossary."):
+        return
+    for entry in _glossary_entries():
+        for term in entry.get("avoid", []):
+            if term in markdown:
+                raise PluginError(f"{where}: write {entry['ko']!r}, not {term!r} (book/glossary.yml)")
+
+
+_DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary}
+
+
+# --------------------------------------------------------------------------- content
+
+def _katex(tex, display):
+    try:
+        return _book("katex").render(tex, display)
+    except ValueError as error:
+        raise PluginError(str(error)) from error
+
+
+def on_page_content(content, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        return content
+    where = page.file.src_uri
+    stray = DISPLAY_MATH.search(content)
+    if stray:
+        raise PluginError(f"{where}: display formula {html.unescape(stray.group(1)).strip()[:80]!r} has no code "
+                          f"link: add it to book/formulas.yml and write ::formula <id>")
+    content = INLINE_MATH.sub(lambda m: _katex(html.unescape(m.group(1)), display=False), content)
+    lang = _i18n(config).current_language
+    norm = re.sub(rf"\.{lang}\.md$", "", where)
+    _formulas_seen[lang][norm] = FORMULA_BLOCK.findall(content)
+    return content
+
+
+# ----------------------------------------------------------------------------- build
+
+@event_priority(-200)  # after i18n's on_post_build, which builds the other language inside it
+def on_post_build(config):
+    if _i18n(config).building:
+        return  # the nested build of a second language: check once, at the very end
+    site_dir = Path(config.site_dir)
+    _book("katex").copy_assets(site_dir)
+    (site_dir / "snippets").mkdir(exist_ok=True)
+    for path in sorted([*ROOT.glob("snippets/*_numpy.py"), *ROOT.glob("snippets/*_torch.py")]):
+        shutil.copyfile(path, site_dir / "snippets" / path.name)
+    problems = []
+    ko, en = _formulas_seen["ko"], _formulas_seen["en"]
+    for page in sorted(set(ko) | set(en)):
+        if ko.get(page) != en.get(page):
+            problems.append(f"{page}: formulas differ between ko {ko.get(page)} and en {en.get(page)}")
+    base_path = "/" + config.site_url.split("://", 1)[-1].split("/", 1)[-1] if config.site_url else "/"
+    problems += _book("site_check").check_site(site_dir, base_path)
+    if problems:
+        raise PluginError("The built site has problems:\n  " + "\n  ".join(problems))
+    log.info("checked %d formula blocks in %d pages per language, links, anchors and hosts",
+             sum(len(v) for v in ko.values()), len(ko))
