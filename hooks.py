@@ -8,6 +8,8 @@ Directives (one per line in a page):
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
     ::plot <name>    an executed matplotlib figure from book/plots.py
     ::glossary       the Korean-English glossary table of book/glossary.yml
+    ::formula_index  every formula of the catalogue, linked to the page that shows it
+    ::build_info     the versions and the device this build ran the snippets on
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -272,7 +274,32 @@ def _check_terms(markdown, lang, where):
                 raise PluginError(f"{where}: write {entry['ko']!r}, not {term!r} (book/glossary.yml)")
 
 
-_DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary}
+def _formula_index(_name, lang, page):
+    up = "../" * page.url.count("/")
+    if lang != "ko":
+        up = up[3:]  # links stay inside /<lang>/
+    rows = []
+    for formula_id, entry in _book("catalogue").formulas().items():
+        math = _katex(entry["latex"], display=False)
+        rows.append(f'<tr><td><a href="{up}{entry["page"]}/#{formula_id}"><code>{formula_id}</code></a></td>'
+                    f'<td>{math}</td><td><code>snippets/{entry["module"]}_numpy.py</code>, '
+                    f'<code>{entry["module"]}_torch.py</code></td></tr>')
+    head = {"ko": ("id", "수식", "코드"), "en": ("id", "formula", "code")}[lang]
+    return ('<table class="formula-index"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head)
+            + "</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n")
+
+
+def _build_info(_name, lang, page):
+    import numpy as np
+    import torch
+
+    device = _device_name(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+    return (f"| | |\n|---|---|\n| PyTorch | {torch.__version__} |\n| NumPy | {np.__version__} |\n"
+            f"| device | {device} |\n| Python | {sys.version.split()[0]} |\n")
+
+
+_DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
+               "formula_index": _formula_index, "build_info": _build_info}
 
 
 # --------------------------------------------------------------------------- content
@@ -315,6 +342,11 @@ def on_post_build(config):
     for page in sorted(set(ko) | set(en)):
         if ko.get(page) != en.get(page):
             problems.append(f"{page}: formulas differ between ko {ko.get(page)} and en {en.get(page)}")
+    for formula_id, entry in _book("catalogue").formulas().items():
+        shown_on = [page for page, seen in ko.items() if formula_id in dict(seen)]
+        if shown_on != [entry["page"]]:
+            problems.append(f"formula {formula_id} belongs on page {entry['page']} (book/formulas.yml) "
+                            f"but is shown on {shown_on or 'no page'}")
     base_path = "/" + config.site_url.split("://", 1)[-1].split("/", 1)[-1] if config.site_url else "/"
     problems += _book("site_check").check_site(site_dir, base_path)
     if problems:

@@ -18,12 +18,12 @@ ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @lru_cache(maxsize=None)
 def formulas():
-    """{id: {"module", "latex", "examples"}} in catalogue order; checks its own shape."""
+    """{id: {"module", "page", "latex", "examples"}} in catalogue order; checks its own shape."""
     data = yaml.safe_load((ROOT / "book" / "formulas.yml").read_text(encoding="utf-8"))
     for formula_id, entry in data.items():
         if not ID.match(formula_id):
             raise ValueError(f"formula id {formula_id!r} must be lower_snake_case")
-        missing = {"module", "latex", "examples"} - set(entry)
+        missing = {"module", "page", "latex", "examples"} - set(entry)
         if missing:
             raise ValueError(f"formula {formula_id!r} lacks {sorted(missing)} in book/formulas.yml")
     return data

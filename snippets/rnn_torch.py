@@ -35,6 +35,19 @@ def rnn_hidden_state(Wx, Wh):
 # --8<-- [end:rnn_hidden_state]
 
 
+# --8<-- [start:rnn_jacobian]
+def rnn_jacobian(h_t, W_hh):
+    """One step's Jacobian  ∂h_t/∂h_{t-1} = diag(1 - h_t ⊙ h_t) W_hh   (tanh' = 1 - tanh²).
+
+    h_t: (B, H) the new hidden state;  W_hh: (H, H)
+    returns (B, H, H): entry [b, i, j] = ∂h_t[b, i] / ∂h_{t-1}[b, j]
+    Backpropagation through k steps multiplies k of these: their norms decide whether
+    the gradient from far back vanishes or explodes.
+    """
+    return (1 - h_t * h_t)[..., :, None] * W_hh
+# --8<-- [end:rnn_jacobian]
+
+
 # --8<-- [start:rnn_step]
 def rnn_step(Wx, h_prev, weight_hh_T, bias_hh):
     """One time step from the input term Wx: (B, H) = x_t W_ih^T + b_ih.

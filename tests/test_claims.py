@@ -134,3 +134,16 @@ def test_pytorch_gate_order_is_i_f_g_o():
         _, c_torch = layer(torch.ones(1, 3, dtype=torch.float64),
                            (torch.zeros(1, H, dtype=torch.float64), torch.tensor([[3.0, -3.0]], dtype=torch.float64)))
     np.testing.assert_allclose(c_torch.numpy()[0], 0.0, atol=1e-20)
+
+
+def test_rnn_jacobian_is_the_derivative_of_one_rnn_step():
+    """rnn_jacobian agrees with autograd through rnn_cell: the matrix the RNN chapter multiplies."""
+    from snippets import rnn_torch
+
+    torch.manual_seed(0)
+    cell = torch.nn.RNNCell(3, 4).double()
+    x, h_prev = torch.randn(3, dtype=torch.float64), torch.randn(4, dtype=torch.float64)
+    params = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+    expected = torch.autograd.functional.jacobian(lambda h: rnn_torch.rnn_cell(x, h, *params), h_prev)
+    h_t = rnn_torch.rnn_cell(x, h_prev, *params)
+    torch.testing.assert_close(rnn_torch.rnn_jacobian(h_t, cell.weight_hh), expected, rtol=0, atol=1e-12)

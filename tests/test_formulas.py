@@ -30,7 +30,7 @@ def random_arguments(formula_id, rng):
     """float64 arguments for a formula function, by parameter name."""
     arguments = {}
     for name in inspect.signature(function(formula_id, "numpy")).parameters:
-        if name == "W_hn":
+        if name in {"W_hn", "W_hh"}:
             shape = (H, H)
         elif name == "b_hn":
             shape = (H,)
@@ -65,6 +65,8 @@ INDEPENDENT = {
     "sigmoid": lambda a: _elementwise(_sigmoid, a["x"]),
     "tanh": lambda a: _elementwise(lambda v: (math.exp(v) - math.exp(-v)) / (math.exp(v) + math.exp(-v)), a["x"]),
     "rnn_hidden_state": lambda a: _elementwise(lambda x, h: math.tanh(x + h), a["Wx"], a["Wh"]),
+    "rnn_jacobian": lambda a: np.array([[[(1 - a["h_t"][b, i] ** 2) * a["W_hh"][i, j] for j in range(H)]
+                                         for i in range(H)] for b in range(B)]),
     "lstm_input_gate": lambda a: _elementwise(lambda x, h: _sigmoid(x + h), a["Wx_i"], a["Wh_i"]),
     "lstm_forget_gate": lambda a: _elementwise(lambda x, h: _sigmoid(x + h), a["Wx_f"], a["Wh_f"]),
     "lstm_candidate": lambda a: _elementwise(lambda x, h: math.tanh(x + h), a["Wx_g"], a["Wh_g"]),
