@@ -39,6 +39,7 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
+RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check"}  # not book.katex: it holds Node
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -89,7 +90,7 @@ def on_config(config):
     if str(ROOT) not in sys.path:  # MkDocs restores sys.path after loading this file
         sys.path.insert(0, str(ROOT))  # `book` and `snippets` import from the repository root
     # Fresh snippet and book modules on every build: `mkdocs serve` must not show stale code.
-    for name in [m for m in sys.modules if m.split(".")[0] in {"snippets", "book"}]:
+    for name in [m for m in sys.modules if m.split(".")[0] == "snippets" or m in RELOADED]:
         del sys.modules[name]
     # Notebook kernels import snippets/ from the repository root.
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
