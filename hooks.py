@@ -282,7 +282,9 @@ def _formula_index(_name, lang, page):
     rows = []
     for formula_id, entry in _book("catalogue").formulas().items():
         math = _katex(entry["latex"], display=False)
-        rows.append(f'<tr><td><a href="{up}{entry["page"]}/#{formula_id}"><code>{formula_id}</code></a></td>'
+        url = entry["page"].removesuffix("index").rstrip("/")
+        url = f"{url}/" if url else ""
+        rows.append(f'<tr><td><a href="{up}{url}#{formula_id}"><code>{formula_id}</code></a></td>'
                     f'<td>{math}</td><td><code>snippets/{entry["module"]}_numpy.py</code>, '
                     f'<code>{entry["module"]}_torch.py</code></td></tr>')
     head = {"ko": ("id", "수식", "코드"), "en": ("id", "formula", "code")}[lang]
@@ -314,7 +316,7 @@ def _katex(tex, display):
 
 def on_page_content(content, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
-        return content
+        return _notebook_content(content, page)
     where = page.file.src_uri
     stray = DISPLAY_MATH.search(content)
     if stray:
@@ -324,6 +326,59 @@ def on_page_content(content, page, config, files):
     lang = _i18n(config).current_language
     norm = re.sub(rf"\.{lang}\.md$", "", where)
     _formulas_seen[lang][norm] = FORMULA_BLOCK.findall(content)
+    return content
+
+
+NOTEBOOK_JUNK = re.compile(r"<style\b.*?</style>|<script\b.*?</script>|<!-- MathJax configuration -->"
+                           r'|<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>'
+                           r'|<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
+NOTEBOOK_CODE = re.compile(r'<div class="highlight-ipynb hl-python"><pre>(.*?)</pre>', re.DOTALL)
+NOTEBOOK_HEADING = re.compile(r'<h([1-6]) id="[^"]*">(.*?)<a class="anchor-link" href="#[^"]*">¶</a>', re.DOTALL)
+NOTEBOOK_MARKDOWN = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+TEX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)\$")
+
+
+def _notebook_content(content, page):
+    """mkdocs-jupyter's HTML, made to fit the book: no inlined JupyterLab CSS (590 KB), no
+    MathJax, Mermaid or clipboard scripts (Mermaid would load from another host), code cells
+    as Material code blocks, math rendered by KaTeX like everywhere else, and heading ids
+    that keep their Hangul and match the table of contents."""
+    content = NOTEBOOK_JUNK.sub("", content)
+    # Material's own code blocks: its colours, and its copy button on every cell
+    content = NOTEBOOK_CODE.sub(r'<div class="highlight"><pre><code>\1</code></pre>', content)
+    if "$$" in content:
+        raise PluginError(f"{page.file.src_uri}: display math in a notebook has no code link; link to the "
+                          f"formula's page instead")
+
+    def render_math(match):
+        parts = re.split(r"(<code>.*?</code>)", match.group(2), flags=re.DOTALL)
+        parts = [p if p.startswith("<code>") else
+                 TEX_INLINE.sub(lambda m: _katex(html.unescape(m.group(1)), display=False), p) for p in parts]
+        return match.group(1) + "".join(parts) + match.group(3)
+
+    content = NOTEBOOK_MARKDOWN.sub(render_math, content)
+    slugify = _book("catalogue").slugify
+    ids = []
+
+    def heading(match):
+        text = re.sub(r"<[^>]+>", "", match.group(2)).strip()
+        anchor = slugify(text) or f"section-{len(ids) + 1}"
+        while anchor in ids:
+            anchor += "-"
+        ids.append(anchor)
+        return f'<h{match.group(1)} id="{anchor}">{match.group(2)}<a class="anchor-link" href="#{anchor}">¶</a>'
+
+    content = NOTEBOOK_HEADING.sub(heading, content)
+    toc = []
+    stack = list(page.toc.items)
+    while stack:
+        item = stack.pop(0)
+        toc.append(item)
+        stack[:0] = item.children
+    if len(toc) != len(ids):
+        raise PluginError(f"{page.file.src_uri}: {len(ids)} headings but {len(toc)} table-of-contents entries")
+    for item, anchor in zip(toc, ids):
+        item.id = anchor
     return content
 
 
