@@ -329,7 +329,7 @@ def on_page_content(content, page, config, files):
     return content
 
 
-NOTEBOOK_JUNK = re.compile(r"<style\b.*?</style>|<script\b.*?</script>|<!-- MathJax configuration -->"
+NOTEBOOK_JUNK = re.compile(r"<style\b.*?</style>|<script\b.*?</script>|<!--.*?-->"
                            r'|<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>'
                            r'|<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
 NOTEBOOK_CODE = re.compile(r'<div class="highlight-ipynb hl-python"><pre>(.*?)</pre>', re.DOTALL)
