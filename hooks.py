@@ -382,6 +382,16 @@ def _notebook_content(content, page):
     return content
 
 
+HEAD_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
+
+
+def on_post_page(output, page, config):
+    """Material fetches sitemap.xml next to every <link rel=alternate> in the head, which
+    i18n points at the page itself (./sitemap.xml: a 404 and a console error per page).
+    The language menu keeps its per-page links, and sitemap.xml lists the alternates."""
+    return HEAD_ALTERNATE.sub("", output)
+
+
 # ----------------------------------------------------------------------------- build
 
 @event_priority(-200)  # after i18n's on_post_build, which builds the other language inside it

@@ -1,8 +1,11 @@
-"""How fast is the NumPy reference next to torch.nn on this CPU?
+"""How fast are the snippets next to torch.nn?
 
-Prints the time of snippets' NumPy `lstm`/`gru` (and the PyTorch snippets) as a ratio to
-torch.nn.LSTM / nn.GRU forward, all measured in this one run, float32, no autograd.
-Issue #2 aims for NumPy <= 1.25x. Usage: python benchmarks/snippets_speed.py [--repeat N]
+Prints the time of snippets' NumPy `lstm`/`gru` and PyTorch `lstm`/`gru` as ratios to
+torch.nn.LSTM / nn.GRU forward, all measured in this one run, float32, no autograd
+(T=100, B=32, D=128, H=256). With --device cuda the PyTorch rows run on the GPU
+(TF32 off, synchronised timing) and the NumPy row is left out.
+Issue #2 aims for NumPy <= 1.25x on the CPU.
+Usage: python benchmarks/snippets_speed.py [--repeat N] [--device cpu|cuda]
 """
 
 import argparse
@@ -20,12 +23,14 @@ from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch  # noqa: E402
 T, B, D, H = 100, 32, 128, 256
 
 
-def best_of(fn, repeat):
-    fn()  # warm-up: allocator, thread pools, oneDNN primitive cache
+def best_of(fn, repeat, sync=lambda: None):
+    fn()  # warm-up: allocator, thread pools, oneDNN primitive cache, cuDNN plans
+    sync()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - start)
     return min(times), statistics.median(times)
 
@@ -33,24 +38,32 @@ def best_of(fn, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
     torch.manual_seed(0)
     print(f"T={T} B={B} D={D} H={H} float32, torch {torch.__version__}, numpy {np.__version__}, "
-          f"torch threads {torch.get_num_threads()}, best of {args.repeat} (median in brackets)")
+          f"{where}, best of {args.repeat} (median in brackets)")
     for name, module, np_fn, torch_fn in (("lstm", torch.nn.LSTM, lstm_numpy.lstm, lstm_torch.lstm),
                                           ("gru", torch.nn.GRU, gru_numpy.gru, gru_torch.gru)):
-        layer = module(D, H)
-        x = torch.randn(T, B, D)
+        layer = module(D, H).to(device)
+        x = torch.randn(T, B, D, device=device)
         params = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
-        params_np = [p.detach().numpy() for p in params]
+        params_np = [p.detach().cpu().numpy() for p in params]
         states = (None, None) if name == "lstm" else (None,)
         with torch.no_grad():
-            ref, ref_med = best_of(lambda: layer(x), args.repeat)
-            ours_np, np_med = best_of(lambda: np_fn(x.numpy(), *states, *params_np), args.repeat)
-            ours_t, t_med = best_of(lambda: torch_fn(x, *states, *params), args.repeat)
-        print(f"{name}: torch.nn {ref * 1e3:7.2f} ms [{ref_med * 1e3:.2f}] | "
-              f"snippets numpy {ours_np * 1e3:7.2f} ms [{np_med * 1e3:.2f}] = {ours_np / ref:.2f}x | "
-              f"snippets torch {ours_t * 1e3:7.2f} ms [{t_med * 1e3:.2f}] = {ours_t / ref:.2f}x")
+            ref, ref_med = best_of(lambda: layer(x), args.repeat, sync)
+            ours_t, t_med = best_of(lambda: torch_fn(x, *states, *params), args.repeat, sync)
+            row = f"{name}: torch.nn {ref * 1e3:7.2f} ms [{ref_med * 1e3:.2f}]"
+            if device.type == "cpu":
+                x_np = x.numpy()
+                ours_np, np_med = best_of(lambda: np_fn(x_np, *states, *params_np), args.repeat)
+                row += f" | snippets numpy {ours_np * 1e3:7.2f} ms [{np_med * 1e3:.2f}] = {ours_np / ref:.2f}x"
+        print(row + f" | snippets torch {ours_t * 1e3:7.2f} ms [{t_med * 1e3:.2f}] = {ours_t / ref:.2f}x")
 
 
 if __name__ == "__main__":
