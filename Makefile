@@ -3,7 +3,9 @@
 #   make test    the whole test suite: snippets vs torch.nn, strict site build, planted faults, browser
 # Each installs what it needs on first use: .venv from requirements.txt, node_modules from package-lock.json.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The first Python >= 3.11.5 (pymdown-extensions needs it); 3.11 gets torch's local wheel.
+PYTHON ?= $(shell for p in python3.11 python3; do command -v $$p >/dev/null && \
+            $$p -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' 2>/dev/null && command -v $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
@@ -11,6 +13,7 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: deps serve test build bench clean
 
 $(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11.5 on PATH (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
