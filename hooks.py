@@ -55,8 +55,15 @@ _formulas_seen = {lang: {} for lang in LANGS}
 
 # mkdocs-static-i18n rebuilds every File as a plain File, and a plain File counts only
 # Markdown as a page: notebooks would silently be published as raw JSON (i18n issue #198).
-_is_markdown_page = File.is_documentation_page
-File.is_documentation_page = lambda self: _is_markdown_page(self) or self.src_uri.endswith(".ipynb")
+# (`mkdocs serve` loads this file again on every rebuild: patch once.)
+if not getattr(File.is_documentation_page, "counts_notebooks", False):
+    _is_markdown_page = File.is_documentation_page
+
+    def _is_page_or_notebook(self):
+        return _is_markdown_page(self) or self.src_uri.endswith(".ipynb")
+
+    _is_page_or_notebook.counts_notebooks = True
+    File.is_documentation_page = _is_page_or_notebook
 
 
 def _i18n(config):
