@@ -252,7 +252,7 @@ def _figure(kind, module, name, lang):
         raise PluginError(f"unknown {kind} {name!r}; book/{module.__name__.split('.')[-1]}.py has: "
                           f"{', '.join(module.NAMES)}")
     svg = module.render(name, lang)
-    return (f'<figure class="{kind}" id="{kind}-{name}">\n{svg}\n'
+    return (f'<figure class="{kind}" id="{kind}-{name}" data-search-exclude>\n{svg}\n'
             f'<figcaption>{html.escape(module.title(name, lang))}</figcaption>\n</figure>\n')
 
 
@@ -330,6 +330,7 @@ def on_page_content(content, page, config, files):
         raise PluginError(f"{where}: display formula {html.unescape(stray.group(1)).strip()[:80]!r} has no code "
                           f"link: add it to book/formulas.yml and write ::formula <id>")
     content = INLINE_MATH.sub(lambda m: _katex(html.unescape(m.group(1)), display=False), content)
+    content = _keep_out_of_search(content)
     lang = _i18n(config).current_language
     norm = re.sub(rf"\.{lang}\.md$", "", where)
     _formulas_seen[lang][norm] = FORMULA_BLOCK.findall(content)
@@ -376,6 +377,7 @@ def _notebook_content(content, page):
         return f'<h{match.group(1)} id="{anchor}">{match.group(2)}<a class="anchor-link" href="#{anchor}">¶</a>'
 
     content = NOTEBOOK_HEADING.sub(heading, content)
+    content = _keep_out_of_search(content)
     toc = []
     stack = list(page.toc.items)
     while stack:
@@ -387,6 +389,14 @@ def _notebook_content(content, page):
     for item, anchor in zip(toc, ids):
         item.id = anchor
     return content
+
+
+def _keep_out_of_search(content):
+    """Material's search index loads with every page: index the prose, not code, outputs,
+    figures or math (KaTeX's HTML, MathML and TeX would hold each formula three times).
+    Its parser ends an exclusion at the first closing tag of the same name, so it is set on
+    elements that never nest: <pre>, <figure> (see _figure) and book-math (book/katex.py)."""
+    return content.replace("<pre>", "<pre data-search-exclude>").replace("<pre ", "<pre data-search-exclude ")
 
 
 HEAD_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')

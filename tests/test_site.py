@@ -165,7 +165,7 @@ def test_every_diagram_and_plot_is_inline_svg_in_the_page_language(site, lang):
     found = {"diagram": set(), "plot": set()}
     for page in PAGES:
         html = read(site, page, lang)
-        for kind, name, svg in re.findall(r'<figure class="(diagram|plot)" id="(?:diagram|plot)-(\w+)">\s*(<svg.*?</svg>)',
+        for kind, name, svg in re.findall(r'<figure class="(diagram|plot)" id="(?:diagram|plot)-(\w+)"[^>]*>\s*(<svg.*?</svg>)',
                                           html, re.DOTALL):
             found[kind].add(name)
             assert re.search(r"<title[^>]*>[^<]+</title>", svg)
@@ -184,6 +184,10 @@ def test_search_index_has_both_languages_and_spaced_korean_terms(site):
         assert term in korean, term
     for term in ("망각게이트", "셀상태"):  # search splits Hangul only at spaces
         assert term not in korean, term
+    # it loads with every page: prose only, no code, outputs, SVG labels or KaTeX renderings
+    everything = " ".join(d["text"] for d in docs)
+    for junk in ("def lstm_forget_gate", "max |numpy - torch|", "\\sigma", "\u200b", "후보 셀 상태g"):
+        assert junk not in everything, junk
 
 
 def test_no_request_to_another_host_in_any_page_or_stylesheet(site):
@@ -207,3 +211,20 @@ def test_math_needs_no_javascript(site):
             body = article(html)
             assert 'class="arithmatex"' not in body
             assert not re.search(r"\\\(|\\\[|\$\$", re.sub(r"<annotation.*?</annotation>", "", body, flags=re.DOTALL))
+
+
+def test_subset_katex_fonts_cover_every_rendered_character(site):
+    """The published KaTeX fonts are cut down at build time; none may lack a glyph the pages use."""
+    from fontTools.ttLib import TTFont
+
+    fonts = sorted((site / "assets" / "katex" / "fonts").glob("*.woff2"))
+    assert fonts and sum(f.stat().st_size for f in fonts) < 300_000
+    covered = set()
+    for font in fonts:
+        covered |= set(TTFont(str(font)).getBestCmap())
+    used = set()
+    for path in site.rglob("*.html"):
+        for math in re.findall(r'<span class="katex-html" aria-hidden="true">(.*?)</book-math>',
+                               path.read_text(encoding="utf-8"), re.DOTALL):
+            used |= {ord(c) for c in re.sub(r"<[^>]+>|&\w+;", "", math) if not c.isspace() and c != "\u200b"}
+    assert used and not used - covered, sorted(chr(c) for c in used - covered)
