@@ -96,9 +96,14 @@ def on_config(config):
             seen.clear()
     if str(ROOT) not in sys.path:  # MkDocs restores sys.path after loading this file
         sys.path.insert(0, str(ROOT))  # `book` and `snippets` import from the repository root
-    # Fresh snippet and book modules on every build: `mkdocs serve` must not show stale code.
-    for name in [m for m in sys.modules if m.split(".")[0] == "snippets" or m in RELOADED]:
-        del sys.modules[name]
+    # Fresh snippet and book modules whenever their files change: `mkdocs serve` must not show
+    # stale code, and a prose edit should not recompute the plots.
+    digest = _inputs_digest()
+    book = importlib.import_module("book")
+    if getattr(book, "built_from", None) != digest:
+        for name in [m for m in sys.modules if m.split(".")[0] == "snippets" or m in RELOADED]:
+            del sys.modules[name]
+        book.built_from = digest
     # Notebook kernels import snippets/ from the repository root.
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if str(ROOT) not in paths:
@@ -110,7 +115,7 @@ def on_config(config):
         jupyter.config["cache"] = False
     else:
         cache_root = ROOT / ".cache" / "mkdocs-jupyter"
-        cache_dir = cache_root / f"{lang}-{_inputs_digest()}"
+        cache_dir = cache_root / f"{lang}-{digest}"
         for old in cache_root.glob(f"{lang}-*"):
             if old != cache_dir:
                 shutil.rmtree(old, ignore_errors=True)

@@ -6,6 +6,7 @@ to download); the glyphs come from the package at build time, never from a commi
 """
 
 import atexit
+import hashlib
 import json
 import re
 import shutil
@@ -62,13 +63,19 @@ def copy_assets(site_dir):
     # every browser that runs the site reads woff2: drop the woff and ttf fallbacks
     css = re.sub(r',url\(fonts/[\w-]+\.woff\) format\("woff"\),url\(fonts/[\w-]+\.ttf\) format\("truetype"\)', "", css)
     (target / "katex.min.css").write_text(css, encoding="utf-8")
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
     codepoints = sorted({ord(c) for c in _characters})
-    for font_path in sorted((DIST / "fonts").glob("*.woff2")):
-        font = subset.load_font(str(font_path), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints)
-        subsetter.subset(font)
-        subset.save_font(font, str(target / "fonts" / font_path.name), options)
+    version = json.loads((NODE_MODULES / "katex" / "package.json").read_text(encoding="utf-8"))["version"]
+    key = hashlib.sha256(f"{version} {codepoints}".encode()).hexdigest()[:16]
+    cached = ROOT / ".cache" / "katex-fonts" / key  # the same subsets until a formula adds a character
+    if not cached.is_dir():
+        cached.mkdir(parents=True)
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["*"]
+        for font_path in sorted((DIST / "fonts").glob("*.woff2")):
+            font = subset.load_font(str(font_path), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=codepoints)
+            subsetter.subset(font)
+            subset.save_font(font, str(cached / font_path.name), options)
+    shutil.copytree(cached, target / "fonts", dirs_exist_ok=True)

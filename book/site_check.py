@@ -8,7 +8,7 @@ theme templates:
 """
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -18,45 +18,39 @@ FETCHING_RELS = {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids = set()
+TAG = re.compile(r"<(a|img|script|link|iframe|source|audio|video|embed|track|image|use)\b([^>]*)>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+ID = re.compile(r"""<[a-zA-Z][\w-]*\s[^>]*?\bid\s*=\s*["']([^"']+)["']""")
+ANCHOR_NAME = re.compile(r"""<a\s[^>]*?\bname\s*=\s*["']([^"']+)["']""")
+INLINE_CSS = re.compile(r"<style\b[^>]*>(.*?)</style>|\sstyle\s*=\s*\"([^\"]*)\"", re.DOTALL | re.IGNORECASE)
+FETCHING_TAGS = {"script", "img", "iframe", "source", "audio", "video", "embed", "track"}
+
+
+class _Page:
+    """What the checks need from one HTML page, read with regular expressions (the whole
+    site is read on every build, `mkdocs serve` rebuilds included, so this must be quick)."""
+
+    def __init__(self, text):
+        self.ids = {unescape(i) for i in ID.findall(text)} | {unescape(n) for n in ANCHOR_NAME.findall(text)}
         self.links = []      # (tag, attribute, url) the reader can follow
         self.fetches = []    # (tag, url) the browser loads when showing the page
-        self.inline_css = []
-        self._in_style = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        for key in ("id", "name"):
-            if attrs.get(key) and (key == "id" or tag == "a"):
-                self.ids.add(attrs[key])
-        if tag == "a" and attrs.get("href"):
-            self.links.append((tag, "href", attrs["href"]))
-        if tag in {"script", "img", "iframe", "source", "audio", "video", "embed", "track"} and attrs.get("src"):
-            self.fetches.append((tag, attrs["src"]))
-            self.links.append((tag, "src", attrs["src"]))
-        if tag == "link" and attrs.get("href"):
-            rels = set((attrs.get("rel") or "").lower().split())
-            if rels & FETCHING_RELS:
+        for match in TAG.finditer(text):
+            tag = match.group(1).lower()
+            attrs = {m.group(1).lower(): unescape(next(v for v in m.groups()[1:] if v is not None))
+                     for m in ATTRIBUTE.finditer(match.group(2))}
+            if tag == "a" and attrs.get("href"):
+                self.links.append((tag, "href", attrs["href"]))
+            elif tag in FETCHING_TAGS and attrs.get("src"):
+                self.fetches.append((tag, attrs["src"]))
+                self.links.append((tag, "src", attrs["src"]))
+            elif tag == "link" and attrs.get("href") and set(attrs.get("rel", "").lower().split()) & FETCHING_RELS:
                 self.fetches.append((tag, attrs["href"]))
                 self.links.append((tag, "href", attrs["href"]))
-        if tag in {"image", "use"}:  # SVG
-            href = attrs.get("href") or attrs.get("xlink:href")
-            if href and not href.startswith("#"):
-                self.fetches.append((tag, href))
-        if attrs.get("style"):
-            self.inline_css.append(attrs["style"])
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag):
-        if tag == "style":
-            self._in_style = False
-
-    def handle_data(self, data):
-        if self._in_style:
-            self.inline_css.append(data)
+            elif tag in {"image", "use"}:  # SVG
+                href = attrs.get("href") or attrs.get("xlink:href")
+                if href and not href.startswith("#"):
+                    self.fetches.append((tag, href))
+        self.inline_css = [block or style for block, style in INLINE_CSS.findall(text)]
 
 
 def _is_remote(url):
@@ -70,12 +64,10 @@ def check_site(site_dir, base_path="/"):
     base_path: the path part of site_url ("/lstm-gru/"), for root-relative links such as
     those of the 404 page.
     """
-    site_dir = Path(site_dir)
+    site_dir = Path(site_dir).resolve()
     pages = {}
     for path in sorted(site_dir.rglob("*.html")):
-        parser = _Page()
-        parser.feed(path.read_text(encoding="utf-8"))
-        pages[path] = parser
+        pages[path] = _Page(path.read_text(encoding="utf-8"))
     problems = []
 
     def resolve(page_path, url):
