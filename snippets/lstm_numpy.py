@@ -157,7 +157,9 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     h = _state_or_zeros("h0", h0, x.shape[1:-1], H, x)
     c = _state_or_zeros("c0", c0, x.shape[1:-1], H, x)
     x_2d = x.reshape(-1, x.shape[-1])  # (T*B, D): NumPy runs a 2-D product as one fast GEMM
-    Wx_all = (x_2d @ weight_ih.T + bias_ih).reshape(x.shape[:-1] + (-1,))  # (T, B, 4H), all steps at once
+    Wx_all = x_2d @ weight_ih.T  # (T*B, 4H): the input terms of all steps at once
+    Wx_all += bias_ih  # in place: a second (T*B, 4H) array would cost more than the product
+    Wx_all = Wx_all.reshape(x.shape[:-1] + (-1,))  # (T, B, 4H)
     weight_hh_T = np.ascontiguousarray(weight_hh.T)  # (H, 4H), laid out once for fast products
     y = np.empty(x.shape[:-1] + (H,), dtype=x.dtype)
     for t in range(x.shape[0]):

@@ -85,7 +85,9 @@ def rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     _check_rank("x", x, (2, 3))
     h = _state_or_zeros("h0", h0, x.shape[1:-1], H, x)
     x_2d = x.reshape(-1, x.shape[-1])  # (T*B, D): NumPy runs a 2-D product as one fast GEMM
-    Wx_all = (x_2d @ weight_ih.T + bias_ih).reshape(x.shape[:-1] + (-1,))  # (T, B, H), all steps at once
+    Wx_all = x_2d @ weight_ih.T  # (T*B, H): the input terms of all steps at once
+    Wx_all += bias_ih  # in place: a second (T*B, H) array would cost more than the product
+    Wx_all = Wx_all.reshape(x.shape[:-1] + (-1,))  # (T, B, H)
     weight_hh_T = np.ascontiguousarray(weight_hh.T)  # (H, H), laid out once for fast products
     y = np.empty(x.shape[:-1] + (H,), dtype=x.dtype)
     for t in range(x.shape[0]):
