@@ -14,7 +14,8 @@ Directives (one per line in a page):
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
     that fails or whose NumPy and PyTorch results differ; display math written outside
-    ::formula (it would have no code link); ko/en pages whose formulas differ; a term the
+    ::formula (it would have no code link); math in a heading (the table of contents would
+    show raw TeX); ko/en pages whose formulas differ; a term the
     glossary says to avoid; a broken link or anchor, or an asset from another host, anywhere
     in the built site. Notebook output is cached per snippet content, so it is never stale.
 """
@@ -165,6 +166,9 @@ def on_page_markdown(markdown, page, config, files):
 
     markdown = DIRECTIVE.sub(expand, markdown)
     _check_terms(markdown, lang, where)
+    heading_math = re.search(r"^#{1,6} .*\$.*$", markdown, re.MULTILINE)
+    if heading_math:  # the table of contents would show it as raw TeX
+        raise PluginError(f"{where}: no math in headings, write *z* instead of $z$: {heading_math.group(0)!r}")
     return markdown
 
 

@@ -136,3 +136,8 @@ def test_the_unchanged_copy_builds(project, tmp_path):
 def test_copy_repository_leaves_out_build_output(tmp_path):
     target = copy_repository(tmp_path / "copy")
     assert (target / "mkdocs.yml").exists() and not (target / ".git").exists()
+
+
+def test_math_in_a_heading_fails_the_build(project, tmp_path):
+    replace(project / "docs/gru/update-gate.en.md", "## A *z* that differs", "## A $z$ that differs")
+    assert_fails(project, tmp_path, "no math in headings")
