@@ -355,6 +355,11 @@ NOTEBOOK_MARKDOWN = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]
 TEX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)\$")
 
 
+def _slugify(text):
+    """Heading text to an anchor id that keeps Hangul (the plugins' slugify drops it)."""
+    return re.sub(r"[\s_-]+", "-", re.sub(r"[^\w\s-]", "", text.lower()).strip())
+
+
 def _notebook_content(content, page):
     """mkdocs-jupyter's HTML, made to fit the book: no inlined JupyterLab CSS (590 KB), no
     MathJax, Mermaid or clipboard scripts (Mermaid would load from another host), code cells
@@ -374,12 +379,11 @@ def _notebook_content(content, page):
         return match.group(1) + "".join(parts) + match.group(3)
 
     content = NOTEBOOK_MARKDOWN.sub(render_math, content)
-    slugify = _book("catalogue").slugify
     ids = []
 
     def heading(match):
         text = re.sub(r"<[^>]+>", "", match.group(2)).strip()
-        anchor = slugify(text) or f"section-{len(ids) + 1}"
+        anchor = _slugify(text) or f"section-{len(ids) + 1}"
         while anchor in ids:
             anchor += "-"
         ids.append(anchor)

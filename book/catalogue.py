@@ -38,12 +38,6 @@ def snippet_module(module, framework):
     return importlib.import_module(f"snippets.{module}_{framework}")
 
 
-def slugify(text):
-    """Heading text to an anchor id that keeps Hangul (MkDocs' default drops it)."""
-    text = re.sub(r"[^\w\s-]", "", text.lower()).strip()
-    return re.sub(r"[\s_-]+", "-", text)
-
-
 def sections(path):
     """Names of the `--8<-- [start:name]` sections in a snippet file, in order."""
     text = (ROOT / path).read_text(encoding="utf-8")
