@@ -191,6 +191,8 @@ def _formula(formula_id, lang, page):
 
 def _code(name, lang, page):
     catalogue = _book("catalogue")
+    if name in catalogue.formulas():
+        raise PluginError(f"::code {name}: {name} is a formula, write ::formula {name}")
     modules = [m for m in ("rnn", "lstm", "gru") if name in catalogue.sections(catalogue.snippet_path(m, "numpy"))]
     if len(modules) != 1:
         raise PluginError(f"::code {name}: expected one snippet section of that name, found {len(modules)}")
