@@ -36,6 +36,7 @@ from mkdocs.structure.files import File
 ROOT = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 LANGS = ("ko", "en")
+_DEFAULT_LANG = LANGS[0]  # served at /, the others at /<lang>/
 DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
@@ -269,7 +270,7 @@ def _figure(kind, module, name, lang):
 
 def _glossary(_name, lang, page):
     labels = LABELS[lang]
-    entries = _glossary_entries()
+    entries = _book("catalogue").glossary()
     first, second = ("ko", "en") if lang == "ko" else ("en", "ko")
     rows = [f"| {labels[first]} | {labels[second]} | {labels['aliases']} | {labels['avoid']} |", "|---|---|---|---|"]
     for entry in entries:
@@ -278,25 +279,18 @@ def _glossary(_name, lang, page):
     return "\n".join(rows) + "\n"
 
 
-def _glossary_entries():
-    import yaml
-
-    return yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
-
-
 def _check_terms(markdown, lang, where):
-    if lang != "ko" or where.startswith("glossary."):
+    if lang != _DEFAULT_LANG or where.startswith("glossary."):
         return
-    for entry in _glossary_entries():
+    for entry in _book("catalogue").glossary():
         for term in entry.get("avoid", []):
             if term in markdown:
                 raise PluginError(f"{where}: write {entry['ko']!r}, not {term!r} (book/glossary.yml)")
 
 
 def _formula_index(_name, lang, page):
-    up = "../" * page.url.count("/")
-    if lang != "ko":
-        up = up[3:]  # links stay inside /<lang>/
+    root = "../" * page.url.count("/")  # the site root; the default language lives there
+    up = root if lang == _DEFAULT_LANG else f"{root}{lang}/"  # links stay inside /<lang>/
     rows = []
     for formula_id, entry in _book("catalogue").formulas().items():
         math = _katex(entry["latex"], display=False)

@@ -1,6 +1,6 @@
-"""The formula catalogue (book/formulas.yml) and the snippet files it points at.
+"""The formula catalogue (book/formulas.yml), the glossary, and the snippet files.
 
-Used by the MkDocs hook and by the tests, so both read the same list of formula ids.
+Used by the MkDocs hook and by the tests, so both read the same formula ids and terms.
 """
 
 import importlib
@@ -27,6 +27,17 @@ def formulas():
         if missing:
             raise ValueError(f"formula {formula_id!r} lacks {sorted(missing)} in book/formulas.yml")
     return data
+
+
+@lru_cache(maxsize=None)
+def glossary():
+    """book/glossary.yml: [{"en", "ko", "aliases"?, "avoid"?}], one canonical Korean term per concept."""
+    return yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
+
+
+def avoided_terms():
+    """Korean terms the glossary rules out of the prose, figures included."""
+    return [term for entry in glossary() for term in entry.get("avoid", [])]
 
 
 def snippet_path(module, framework):

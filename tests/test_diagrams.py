@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from book import diagrams
+from book import catalogue, diagrams
 
 ROOT = Path(__file__).resolve().parents[1]
 CSS = (ROOT / "docs" / "assets" / "diagrams.css").read_text(encoding="utf-8")
@@ -46,7 +46,7 @@ WORDS = {  # words each diagram must show, per language
 }
 for _name, (_kind, _parts) in diagrams.HIGHLIGHTS.items():
     WORDS[_name] = WORDS[f"{_kind}_cell"]
-AVOID_KO = ["삭제 게이트", "숨겨진 상태", "히든 스테이트", "재설정 게이트", "갱신 게이트"]  # book/glossary.yml
+AVOID_KO = catalogue.avoided_terms()
 HIGHLIGHTED = {  # text that must be drawn highlighted on each gate's page
     "lstm_forget_gate": {"f_t", "c_{t−1}", "σ"},
     "lstm_input_gate": {"i_t", "g_t", "σ", "tanh"},

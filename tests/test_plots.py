@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
 
-from book import plots
+from book import catalogue, plots
 from snippets import lstm_numpy, lstm_torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,8 +121,8 @@ def test_the_checker_can_fail():
 
 
 def test_korean_labels_use_the_glossary_terms():
-    glossary = yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
-    avoid = [term for entry in glossary for term in entry.get("avoid", [])]
+    avoid = catalogue.avoided_terms()
+    assert avoid
     text = "".join(plots.render(name, "ko") for name in plots.NAMES)
     assert [term for term in avoid if term in text] == []
     for term in ("망각 게이트", "입력 게이트", "출력 게이트", "셀 상태", "은닉 상태", "후보 셀 상태",

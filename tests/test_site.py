@@ -106,7 +106,7 @@ def test_formula_block_links_to_code_that_ran(site, formula_id, lang):
     entry = catalogue.formulas()[formula_id]
     html = read(site, entry["page"], lang)
     block = html.split(f'<div class="formula" id="{formula_id}"', 1)[1]
-    assert 'class="katex-display"' in block.split("</div>", 1)[0] + block  # rendered, not raw TeX
+    assert 'class="katex-display"' in block.split('<p class="formula-links">', 1)[0]  # rendered, not raw TeX
     assert f'href="#{formula_id}-code"' in block.split('<div class="snippet"', 1)[0]
     after = html.split(f'<div class="snippet" id="{formula_id}-code"', 1)[1]
     code = after.split('<p class="snippet-files">', 1)[0]
