@@ -159,7 +159,7 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     x_2d = x.reshape(-1, x.shape[-1])  # (T*B, D): NumPy runs a 2-D product as one fast GEMM
     Wx_all = x_2d @ weight_ih.T  # (T*B, 4H): the input terms of all steps at once
     Wx_all += bias_ih  # in place: a second (T*B, 4H) array would cost more than the product
-    Wx_all = Wx_all.reshape(x.shape[:-1] + (-1,))  # (T, B, 4H)
+    Wx_all = Wx_all.reshape(x.shape[:-1] + (BLOCKS * H,))  # (T, B, 4H); also for T = 0 or B = 0
     weight_hh_T = np.ascontiguousarray(weight_hh.T)  # (H, 4H), laid out once for fast products
     y = np.empty(x.shape[:-1] + (H,), dtype=x.dtype)
     for t in range(x.shape[0]):
