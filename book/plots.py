@@ -290,8 +290,8 @@ def _gradient_norms_data():
              "decay_per_step": {model: float}  exp(slope) of a least-squares line through
                                                log norms over T - t in GRAD_FIT,
              "method", "models", "T", "B", "D", "H", "seeds", "fit_range",
-             "check_max_abs_diff": float, max |h_T stepped here - h_n of the snippets'
-                                   sequence functions rnn/lstm/gru| over all runs}
+             "check_max_abs_diff": float, max |h_T stepped here - h_n of torch.nn.RNN/LSTM/GRU
+                                   with the same parameters| over all runs}
     """
     T, B, D, H = GRAD_T, GRAD_B, GRAD_D, GRAD_H
     dtype = torch.float32  # torch.nn's dtype; 3x faster here than float64 (see docstring)
@@ -335,7 +335,7 @@ def _jacobian_norms(kind, x, weight_ih, weight_hh, bias_ih, bias_hh):
 
     kind: "rnn", "lstm" or "gru";  x: (T, B, D);  parameters in the torch.nn layout
     returns (norms: (T+1,) NumPy array indexed by T - t,
-             max |h_T - h_n of the snippets' sequence function|)
+             max |h_T - h_n of torch.nn's RNN, LSTM or GRU with these parameters|)
     """
     T, B, _ = x.shape
     H = weight_hh.shape[1]
@@ -359,13 +359,14 @@ def _jacobian_norms(kind, x, weight_ih, weight_hh, bias_ih, bias_hh):
     jac = torch.stack([s.grad for s in states]).reshape(T + 1, B, H, H)
     norms = torch.linalg.matrix_norm(jac).mean(dim=1).flip(0)  # (T+1,) indexed by T - t
 
+    # h_T once more by torch.nn (cuDNN's formulas, no code in common with the snippets)
+    layer = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](x.shape[-1], H).to(x.dtype)
     with torch.no_grad():
-        if kind == "rnn":
-            _, h_n = rnn_torch.rnn(x, None, weight_ih, weight_hh, bias_ih, bias_hh)
-        elif kind == "lstm":
-            _, (h_n, _) = lstm_torch.lstm(x, None, None, weight_ih, weight_hh, bias_ih, bias_hh)
-        else:
-            _, h_n = gru_torch.gru(x, None, weight_ih, weight_hh, bias_ih, bias_hh)
+        for name, value in zip(("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"),
+                               (weight_ih, weight_hh, bias_ih, bias_hh)):
+            getattr(layer, name).copy_(value)
+        _, last = layer(x)
+        h_n = (last[0] if kind == "lstm" else last)[0]  # (B, H): layer 0 of h_n
         diff = float((h.detach()[::H] - h_n).abs().max())
     return norms.numpy().copy(), diff
 

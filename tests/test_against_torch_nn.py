@@ -124,12 +124,4 @@ def test_torch_snippets_backpropagate_like_torch_nn(name, device):
         assert max_error(mine, theirs) <= 1e-10
 
 
-def test_gru_reset_before_differs_from_torch_nn_reset_after():
-    """reset_after=False is really the other variant: torch.nn.GRU does not reproduce it."""
-    torch.manual_seed(5)
-    layer = torch.nn.GRU(3, 4).double()
-    x = torch.randn(6, 2, 3, dtype=torch.float64)
-    with torch.no_grad():
-        y_expected, _ = layer(x)
-        y_before, _ = gru_torch.gru(x, None, *parameters(layer, "_l0"), reset_after=False)
-    assert max_error(y_before, y_expected) > 1e-3
+# The reset-before GRU (reset_after=False), which torch.nn lacks: tests/test_gru_reset_before.py.

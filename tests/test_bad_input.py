@@ -99,21 +99,33 @@ def test_torch_rejects_mixed_devices_and_non_tensors():
             gru_torch.gru_cell(torch.ones(B, D, dtype=torch.float64, device="cuda"), None, *params)
 
 
+NN = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", MODULES)
 def test_extreme_preactivations_give_no_warning_and_no_nan(name, dtype):
-    """Pre-activations of ±1e4: sigmoid and tanh saturate cleanly, in NumPy and PyTorch."""
+    """Inputs of ±1e4 through ordinary random weights: pre-activations of ±1e4 and more reach every
+    gate, which saturates cleanly in NumPy and PyTorch, as in torch.nn."""
     module, params, _, _ = make(name, "numpy", dtype)
-    params = [p * 0 for p in params]
-    params[2] = params[2] + dtype(1e4) * np.where(np.arange(params[2].size) % 2, 1, -1).astype(dtype)
-    x = np.full((T, B, D), 1e4, dtype=dtype)
+    rng = np.random.default_rng(7)
+    x = (1e4 * rng.choice([-1.0, 1.0], size=(T, B, D))).astype(dtype)
+    pre = x.reshape(-1, D) @ params[0].T  # the input terms alone: most of them are huge
+    assert np.mean(np.abs(pre) > 1e3) > 0.9
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
         y, _ = getattr(module, name)(x, *[None] * n_states(name), *params)
     assert y.dtype == dtype and np.all(np.isfinite(y))
     y_torch, _ = getattr(MODULES[name][2], name)(torch.from_numpy(x), *[None] * n_states(name),
                                                  *map(torch.from_numpy, params))
-    np.testing.assert_allclose(y_torch.numpy(), y, atol=1e-6)
+    layer = NN[name](D, H).to(torch.float64 if dtype == np.float64 else torch.float32)
+    with torch.no_grad():
+        for attribute, value in zip(("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), params):
+            getattr(layer, attribute).copy_(torch.from_numpy(value))
+        y_nn, _ = layer(torch.from_numpy(x))
+    assert np.abs(y).max() > 0.75  # saturated states (LSTM: tanh(1) = 0.76), not an all-zero answer
+    np.testing.assert_allclose(y, y_nn.numpy(), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(y_torch.numpy(), y_nn.numpy(), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("module", ["rnn_numpy", "lstm_numpy", "gru_numpy"])

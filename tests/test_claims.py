@@ -1,10 +1,12 @@
 """The claims the book's text makes, each as an executed check (NumPy and PyTorch alike)."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
-from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch
+from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch, rnn_numpy, rnn_torch
 
 FRAMEWORKS = {"numpy": (lstm_numpy, gru_numpy, np.asarray), "torch": (lstm_torch, gru_torch, torch.as_tensor)}
 
@@ -107,14 +109,29 @@ def test_gru_candidate_forms_coincide_when_reset_is_1_and_differ_otherwise(fw):
 
 
 @pytest.mark.parametrize("D,H", [(1, 1), (10, 20), (128, 256)])
-def test_parameter_counts_match_torch_nn(D, H):
-    """4(HD + H² + 2H) for the LSTM, 3(…) for the GRU, H(D + H + 2) for the RNN."""
-    for module, blocks in ((torch.nn.LSTM, 4), (torch.nn.GRU, 3), (torch.nn.RNN, 1)):
-        expected = sum(p.numel() for p in module(D, H).parameters())
-        assert blocks * (H * D + H * H + 2 * H) == expected
-        shapes = {name: tuple(p.shape) for name, p in module(D, H).named_parameters()}
-        assert shapes == {"weight_ih_l0": (blocks * H, D), "weight_hh_l0": (blocks * H, H),
-                          "bias_ih_l0": (blocks * H,), "bias_hh_l0": (blocks * H,)}
+@pytest.mark.parametrize("name,blocks", [("lstm", 4), ("gru", 3), ("rnn", 1)])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_parameter_counts(name, blocks, framework, D, H):
+    """blocks·(HD + H² + 2H): 4 for the LSTM, 3 for the GRU, 1 for the RNN. The snippets take
+    exactly four arrays of these shapes (and refuse one row more), and torch.nn has as many."""
+    claimed = blocks * (H * D + H * H + 2 * H)
+    shapes = [(blocks * H, D), (blocks * H, H), (blocks * H,), (blocks * H,)]
+    assert sum(math.prod(shape) for shape in shapes) == claimed
+    module = {"numpy": {"lstm": lstm_numpy, "gru": gru_numpy, "rnn": rnn_numpy},
+              "torch": {"lstm": lstm_torch, "gru": gru_torch, "rnn": rnn_torch}}[framework][name]
+    array = np.zeros if framework == "numpy" else (lambda shape: torch.zeros(shape, dtype=torch.float64))
+    cell = getattr(module, f"{name}_cell")
+    states = [None] * (2 if name == "lstm" else 1)
+    out = cell(array((D,)), *states, *[array(shape) for shape in shapes])
+    assert tuple((out[0] if name == "lstm" else out).shape) == (H,)
+    for which in range(4):  # one row more in any of the four is refused
+        wrong = [array(shape) for shape in shapes]
+        wrong[which] = array((shapes[which][0] + 1,) + shapes[which][1:])
+        with pytest.raises(ValueError):
+            cell(array((D,)), *states, *wrong)
+    layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[name](D, H)
+    assert sum(p.numel() for p in layer.parameters()) == claimed
+    assert [tuple(p.shape) for p in layer.parameters()] == shapes
 
 
 def test_pytorch_gate_order_is_i_f_g_o():
@@ -138,8 +155,6 @@ def test_pytorch_gate_order_is_i_f_g_o():
 
 def test_rnn_jacobian_is_the_derivative_of_one_rnn_step():
     """rnn_jacobian agrees with autograd through rnn_cell: the matrix the RNN chapter multiplies."""
-    from snippets import rnn_torch
-
     torch.manual_seed(0)
     cell = torch.nn.RNNCell(3, 4).double()
     x, h_prev = torch.randn(3, dtype=torch.float64), torch.randn(4, dtype=torch.float64)

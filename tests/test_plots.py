@@ -1,6 +1,7 @@
 """book/plots.py: inline-ready, deterministic SVGs whose numbers come from snippets/."""
 
 import hashlib
+import math
 import re
 import subprocess
 import sys
@@ -12,7 +13,6 @@ import pytest
 import torch
 
 from book import catalogue, plots
-from snippets import lstm_numpy, lstm_torch
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -152,8 +152,9 @@ def test_activations_data():
     assert np.all((d["sigmoid"] >= 0) & (d["sigmoid"] <= 1))
     assert np.all((d["tanh"] >= -1) & (d["tanh"] <= 1))
     assert d["sigmoid"][np.flatnonzero(d["x"] == 0)[0]] == 0.5
-    np.testing.assert_array_equal(d["sigmoid"], lstm_numpy.sigmoid(d["x"]))
-    np.testing.assert_array_equal(d["tanh"], lstm_numpy.tanh(d["x"]))
+    # written again with the math module, not with the snippet function that made the curve
+    np.testing.assert_allclose(d["sigmoid"], [1 / (1 + math.exp(-v)) for v in d["x"]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(d["tanh"], [math.tanh(v) for v in d["x"]], rtol=0, atol=1e-15)
     assert np.all(np.diff(d["sigmoid"]) > 0) and np.all(np.diff(d["tanh"]) > 0)
 
 
@@ -170,15 +171,18 @@ def test_lstm_gates_follow_the_formulas():
         assert abs(d["o"][t] * np.tanh(c) - d["h"][t]) < 1e-12, t  # h_t = o tanh(c_t)
         # the gates themselves from the recorded weights and the previous h
         pre = d["weight_ih"] @ d["x"][t] + d["bias_ih"] + d["weight_hh"][:, 0] * h_prev + d["bias_hh"]
+        sigma = [1 / (1 + math.exp(-v)) for v in pre]
         np.testing.assert_allclose([d["i"][t], d["f"][t], d["g"][t], d["o"][t]],
-                                   [*lstm_numpy.sigmoid(pre[:2]), np.tanh(pre[2]),
-                                    lstm_numpy.sigmoid(pre[3])], rtol=0, atol=1e-12)
+                                   [sigma[0], sigma[1], math.tanh(pre[2]), sigma[3]], rtol=0, atol=1e-12)
         c_prev, h_prev = d["c"][t], d["h"][t]
-    # the whole sequence agrees with the snippets' lstm()
-    tensors = [torch.from_numpy(d[k]) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    y, (h_n, c_n) = lstm_torch.lstm(torch.from_numpy(d["x"]), None, None, *tensors)
-    np.testing.assert_allclose(y.numpy()[:, 0], d["h"], rtol=0, atol=1e-12)
-    assert abs(float(c_n[0]) - d["c"][-1]) < 1e-12
+    # the whole sequence agrees with torch.nn.LSTM given the recorded weights
+    layer = torch.nn.LSTM(2, 1).double()
+    with torch.no_grad():
+        for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(layer, f"{k}_l0").copy_(torch.from_numpy(d[k]))
+        y, (h_n, c_n) = layer(torch.from_numpy(d["x"])[:, None, :])
+    np.testing.assert_allclose(y.numpy()[:, 0, 0], d["h"], rtol=0, atol=1e-12)
+    assert abs(float(c_n[0, 0, 0]) - d["c"][-1]) < 1e-12
 
 
 def test_lstm_gates_tell_the_story():
@@ -204,5 +208,46 @@ def test_gradient_norms():
         assert 0 < decay[model] < 1, model
     assert decay["rnn"] < decay["lstm_forget_bias_1"]
     assert norms["lstm_forget_bias_1"][40] > 10 * norms["rnn"][40]
-    assert d["check_max_abs_diff"] < 1e-6  # stepping by hand == the snippets' rnn/lstm/gru
+    assert d["check_max_abs_diff"] < 1e-5  # h_T stepped by the snippets == torch.nn's h_n (float32)
     assert "Frobenius" in d["method"]
+
+
+def _nn_cell(kind, weight_ih, weight_hh, bias_ih, bias_hh):
+    H, D = weight_hh.shape[1], weight_ih.shape[1]
+    cell = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[kind](D, H).double()
+    with torch.no_grad():
+        for p, value in zip((cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh),
+                            (weight_ih, weight_hh, bias_ih, bias_hh)):
+            p.copy_(value)
+    return cell
+
+
+@pytest.mark.parametrize("kind,blocks", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_jacobian_norms_match_autograd_through_torch_nn(kind, blocks):
+    """The gradient-norm curve's method on a small case, against torch.autograd.functional.jacobian
+    of h_T with respect to h_t through torch.nn's cells (for the LSTM, c_t held fixed)."""
+    T, B, D, H = 4, 2, 3, 3
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(T, B, D, generator=generator, dtype=torch.float64)
+    params = [torch.randn(*s, generator=generator, dtype=torch.float64) * 0.7
+              for s in ((blocks * H, D), (blocks * H, H), (blocks * H,), (blocks * H,))]
+    norms, diff = plots._jacobian_norms(kind, x, *params)
+    assert diff < 1e-12
+    cell = _nn_cell(kind, *params)
+    states = [(torch.zeros(B, H, dtype=torch.float64), torch.zeros(B, H, dtype=torch.float64))]
+    with torch.no_grad():
+        for t in range(T):
+            h, c = states[-1]
+            states.append(cell(x[t], (h, c)) if kind == "lstm" else (cell(x[t], h), c))
+
+    expected = []
+    for t in range(T + 1):
+        def h_T_from(h_t, t=t):
+            h, c = h_t, states[t][1]
+            for s in range(t, T):
+                h, c = cell(x[s], (h, c)) if kind == "lstm" else (cell(x[s], h), c)
+            return h
+        jac = torch.autograd.functional.jacobian(h_T_from, states[t][0])  # (B, H, B, H)
+        per_sequence = [torch.linalg.matrix_norm(jac[b, :, b, :]) for b in range(B)]
+        expected.append(float(torch.stack(per_sequence).mean()))
+    np.testing.assert_allclose(norms, expected[::-1], rtol=1e-10, atol=0)  # norms are indexed by T - t
