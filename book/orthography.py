@@ -41,8 +41,10 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 # Kiwi tags (Sejong): J* particles, VCP the copula 이다, E* endings, S* symbols.
 PARTICLE = re.compile(r"^(J|VCP$)")
-WORD_BEFORE = re.compile(r"^(NN|NR|NP|SL|SN|SH|XSN|XR|ETN|SSC|SW|SO|SE)")  # what a particle follows
+WORD_BEFORE = re.compile(r"^(NN|NR|NP|SL|SN|SH|XSN|XR|ETN|EC|SSC|SW|SO|SE)")  # what a particle follows
 NON_HANGUL_WORD = re.compile(r"^(SL|SN|SH|SW|SO|SSC)")  # Latin, digits, symbols, a closing bracket
+# Words that read as a particle when glued to "X" but begin a phrase here: "σ 두 개", "h 세 개".
+DETERMINERS = {"한", "두", "세", "네", "다섯", "여섯", "열", "몇", "여러", "그", "저", "새", "각", "온"}
 REST_OF_WORD = re.compile(r"^(J|VCP$|E|S[FPSEOW])")  # particles, endings, punctuation
 
 
@@ -101,6 +103,7 @@ _MD_INLINE = re.compile(
     r"(?P<word>`+[^`\n]*?`+"                        # inline code
     r"|\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$"          # math
     r"|<https?://[^>\s]+>|https?://[^\s)>\]]+)"       # URLs
+    r"|(?P<cell>\|)"                                 # a table cell ends
     r"|(?P<drop><!--.*?-->"                           # HTML comments
     r"|</?[A-Za-z][^<>]*>"                            # HTML tags (attributes included)
     r"|\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"               # link target ](url "title")
@@ -133,12 +136,17 @@ def _markdown(text, out=None):
     return out.result()
 
 
+_BLOCK_MARK = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:#{1,6}[ \t]+|[-*+][ \t]+|\d+[.)][ \t]+)?")
+
+
 def _markdown_line(body, offset, out):
-    position = 0
+    position = _BLOCK_MARK.match(body).end()  # heading, list and quote marks start no word
     for match in _MD_INLINE.finditer(body):
         out.keep(body[position:match.start()], offset + position)
         if match.group("word"):
             out.word()
+        elif match.group("cell"):
+            out.newline()
         position = match.end()
     out.keep(body[position:], offset + position)
 
@@ -238,7 +246,7 @@ def _spaces_to_remove(text, clean, index):
                 continue
             if line[before.start + before.len:start].strip(" \t"):  # not only spaces between them
                 continue
-            if not (_particle(tokens, k, line) or _particle_after_symbol(before, line, start)):
+            if not (_particle(tokens, k, line) or _particle_after_symbol(before, token, line, start)):
                 continue
             first = base + before.start + before.len
             where = [index[j] for j in range(first, base + start)]
@@ -258,12 +266,15 @@ def _particle(tokens, k, line):
     return all(REST_OF_WORD.match(t.tag) for t in tokens[k + 1:] if t.start < end)
 
 
-def _particle_after_symbol(before, line, start):
+def _particle_after_symbol(before, token, line, start):
     """After Latin, digits, math or a symbol Kiwi often misreads a detached particle
     ("tanh 를", "h 는", "t 에"): read the Hangul word again as if attached to a noun."""
-    if not NON_HANGUL_WORD.match(before.tag):
+    if not NON_HANGUL_WORD.match(before.tag) or token.form in DETERMINERS:
         return False
-    word = line[start:_word_end(line, start)].rstrip(".,:;!?)]\"'’”")
+    end = _word_end(line, start)
+    word = line[start:end].rstrip(".,:;!?)]\"'’”")
+    if word == "일":  # "1 일 때": Kiwi reads a day (NNB); before 때 or 경우 it is the copula
+        return line[end:].split(maxsplit=1)[:1] in (["때"], ["경우"], ["때는"], ["때에는"])
     return bool(re.fullmatch(r"[\uac00-\ud7a3]+", word)) and _particle_word(word)
 
 
