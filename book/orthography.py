@@ -158,7 +158,7 @@ def _python(text):
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    previous = None
+    previous, comments = None, []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -172,11 +172,15 @@ def _python(text):
             if previous != tokenize.STRING:
                 out.newline()
             _python_string(tok.string, at, out)
-        elif tok.type == tokenize.COMMENT and not skip:
-            out.newline()
-            _markdown_line(tok.string.lstrip("#"), at + len(tok.string) - len(tok.string.lstrip("#")), out)
-            out.newline()
+        elif tok.type == tokenize.COMMENT:
+            if not skip:  # read after the strings: a comment between two strings does not part them
+                comments.append((tok.string.lstrip("#"), at + len(tok.string) - len(tok.string.lstrip("#"))))
+            continue
         previous = tok.type
+    for comment, at in comments:
+        out.newline()
+        _markdown_line(comment, at, out)
+    out.newline()
     return out.result()
 
 
@@ -255,7 +259,7 @@ def _spaces_to_remove(text, clean, index):
             if _inside_term(clean, first, base + start):
                 continue
             spans.append((min(where), max(where) + 1))
-    return spans
+    return sorted(spans)
 
 
 def _particle(tokens, k, line):
@@ -274,7 +278,8 @@ def _particle_after_symbol(before, token, line, start):
     end = _word_end(line, start)
     word = line[start:end].rstrip(".,:;!?)]\"'’”")
     if word == "일":  # "1 일 때": Kiwi reads a day (NNB); before 때 or 경우 it is the copula
-        return line[end:].split(maxsplit=1)[:1] in (["때"], ["경우"], ["때는"], ["때에는"])
+        following = line[end:].split(maxsplit=1)[:1]
+        return bool(following) and following[0].rstrip(".,:;!?)") in ("때", "경우", "때는", "때에는")
     return bool(re.fullmatch(r"[\uac00-\ud7a3]+", word)) and _particle_word(word)
 
 
