@@ -49,7 +49,7 @@ TITLES = {
     "lstm_cell": ("LSTM 셀의 구조", "The LSTM cell"),
     "lstm_forget_gate": ("LSTM의 망각 게이트", "The LSTM forget gate"),
     "lstm_input_gate": ("LSTM의 입력 게이트와 후보 셀 상태", "The LSTM input gate and candidate"),
-    "lstm_state_update": ("LSTM의 셀 상태 갱신", "The LSTM cell state update"),
+    "lstm_state_update": ("LSTM의 셀 상태 업데이트", "The LSTM cell state update"),
     "lstm_output_gate": ("LSTM의 출력 게이트", "The LSTM output gate"),
     "gru_cell": ("GRU 셀의 구조", "The GRU cell"),
     "gru_reset_gate": ("GRU의 리셋 게이트와 후보 은닉 상태", "The GRU reset gate and candidate"),
