@@ -2,6 +2,7 @@
 #   make serve   preview the book at http://127.0.0.1:8000 (live reload)
 #   make test    the whole test suite: snippets vs torch.nn, strict site build, planted faults, browser
 # Each installs what it needs on first use: .venv from requirements.txt, node_modules from package-lock.json.
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs torch (same pin) from PyTorch's CPU-only index.
 
 # The first Python >= 3.11.5 (pymdown-extensions needs it); 3.11 gets torch's local wheel.
 PYTHON ?= $(shell for p in python3.11 python3; do command -v $$p >/dev/null && \
@@ -15,6 +16,8 @@ export NO_MKDOCS_2_WARNING := 1
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11.5 on PATH (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    --index-url $(TORCH_INDEX) "$$(grep -oE '^torch==[^ ]+' requirements.txt)")
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
@@ -36,6 +39,7 @@ test: deps
 bench: deps
 	$(BIN)/python benchmarks/snippets_speed.py
 	$(BIN)/python benchmarks/build_speed.py
+	@test -f site/index.html || $(MAKE) build   # page weight is measured on the built site
 	$(BIN)/python benchmarks/page_weight.py
 
 clean:

@@ -63,7 +63,7 @@ def serve_rebuilds(repeat):
         for i in range(repeat):
             time.sleep(1.5)  # let the watcher settle
             start = time.perf_counter()
-            EDITED.write_text(original + f"\n벤치마크 문장 {i} 입니다.\n", encoding="utf-8")
+            EDITED.write_text(original + f"\n벤치마크 문장 {i}입니다.\n", encoding="utf-8")
             wait_for(r"Reloading browsers")
             times.append(time.perf_counter() - start)
     finally:

@@ -35,6 +35,9 @@ def main():
     parser.add_argument("--chromium", default=os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
     args = parser.parse_args()
     site = Path(args.site).resolve()
+    if not (site / "index.html").is_file():
+        raise SystemExit(f"page_weight.py: no built site at {site}; run `make build` first "
+                         "(`make bench` builds it when site/ is missing)")
     pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html")
                    if "assets" not in p.parts and "search" not in p.parts)
     with tempfile.TemporaryDirectory() as served:

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT-0
+# Copyright 2026 The Gate by Gate authors

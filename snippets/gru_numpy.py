@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT-0
+# Copyright 2026 The Gate by Gate authors
 """GRU in NumPy, one function per formula — the reference implementation.
 
 Self-contained: needs only NumPy. Parameters use the torch.nn.GRU layout,

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT-0
+# Copyright 2026 The Gate by Gate authors
 """Plain (Elman) RNN in NumPy, one function per formula — the reference implementation.
 
 Self-contained: needs only NumPy. Parameters use the torch.nn.RNN layout

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT-0
+# Copyright 2026 The Gate by Gate authors
 """Plain (Elman) RNN in PyTorch, one function per formula — same names and math as rnn_numpy.py.
 
 Self-contained: needs only PyTorch. Runs on the device and in the dtype of its inputs

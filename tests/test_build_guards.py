@@ -85,7 +85,7 @@ def test_a_broken_link_fails_the_build(project, tmp_path):
 
 
 def test_a_broken_anchor_fails_the_build(project, tmp_path):
-    append(project / "docs/notation.ko.md", "\n[없는 앵커](rnn.md#no-such-anchor) 입니다.\n")
+    append(project / "docs/notation.ko.md", "\n[없는 앵커](rnn.md#no-such-anchor)입니다.\n")
     assert_fails(project, tmp_path, "no-such-anchor")
 
 
@@ -111,7 +111,7 @@ def test_formulas_drifting_between_languages_fail_the_build(project, tmp_path):
 
 
 def test_an_avoided_korean_term_fails_the_build(project, tmp_path):
-    append(project / "docs/lstm/forget-gate.ko.md", "\n삭제 게이트 라고도 합니다.\n")
+    append(project / "docs/lstm/forget-gate.ko.md", "\n삭제 게이트라고도 합니다.\n")
     assert_fails(project, tmp_path, "write '망각 게이트', not '삭제 게이트'")
 
 

@@ -158,7 +158,7 @@ def test_math_symbols(name, lang):
 def test_symbols_in_text_and_desc():
     ko, en = (ET.fromstring(diagrams.render("lstm_cell", lang)) for lang in ("ko", "en"))
     assert "⊙" in ko.find(NS + "desc").text and "⊙" in en.find(NS + "desc").text
-    assert "셀 상태 c 가" in ko.find(NS + "desc").text  # spaces around technical nouns
+    assert "셀 상태 c가" in ko.find(NS + "desc").text  # compound keeps its space, particle attached
 
 
 @pytest.mark.parametrize("name,lang", CASES)

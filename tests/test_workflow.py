@@ -53,3 +53,18 @@ def test_every_action_is_pinned_to_a_commit_and_permissions_are_per_job():
     assert re.search(r"^permissions: \{\}$", text, re.M)
     assert "pages: write" in text and "id-token: write" in text and "contents: write" not in text
     assert "make test" in text and "make build" in text
+
+
+def test_torch_comes_from_the_cpu_wheel_index_and_pip_is_cached():
+    """A GitHub runner has no GPU: the CUDA build of torch would be gigabytes of download."""
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert re.search(r"TORCH_INDEX: https://download\.pytorch\.org/whl/cpu\b", text)
+    assert re.search(r"^\s+cache: pip\b", text, re.M) and "cache-dependency-path: requirements.txt" in text
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--index-url $(TORCH_INDEX)" in makefile  # torch only; everything else from requirements.txt
+
+
+def test_page_weight_says_what_to_run_when_there_is_no_site(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "page_weight.py"), str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "make build" in result.stderr, result.stderr

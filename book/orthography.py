@@ -1,0 +1,396 @@
+"""Korean orthography check: a particle or the copula written after a space.
+
+한글 맞춤법 제41항: 조사는 앞말에 붙여 쓴다 ("셀 상태는", "PyTorch와", "**출력 게이트**는",
+"$h_t$는", "값입니다"). This module finds every particle (and every form of the copula 이다)
+that is separated from the word before it by a space, in every Korean source of the book:
+Markdown pages (prose, headings, tables), notebooks (Markdown cells, and comments and
+strings of code cells), Python string literals and comments (diagram and plot labels),
+YAML (glossary, mkdocs.yml titles and site_description) and templates.
+
+Particles are found by Kiwi, a Korean morphological analyser (kiwipiepy), not by a word
+list: "이" is a particle in "값 이 크다" and a determiner in "이 값". To keep false alarms
+out, a hit also needs a noun-like word (or math, code, a symbol, a closing bracket) right
+before the space, and the rest of its word must be particles and endings only.
+
+Only prose is read, and only the space before a particle is ever removed: code blocks,
+inline code, math ($...$), URLs, ``::directives``, attribute lists ({ #id }), HTML tags and
+Python code are masked out, and a space inside a glossary term ("망각 게이트") is kept.
+So `--fix` is safe to run again at any time; a second run changes nothing.
+
+    python -m book.orthography [--fix] [paths...]   (default: the whole repository)
+
+A line containing ``orthography: ignore`` is skipped (for planted faults in tests).
+"""
+
+import argparse
+import functools
+import io
+import json
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUFFIXES = {".md", ".ipynb", ".py", ".yml", ".yaml", ".html"}
+SKIP_DIRS = {"node_modules", "site", "test-artifacts", "__pycache__"}
+IGNORE = "orthography: ignore"
+OWN_FILES = {"book/orthography.py", "tests/test_orthography.py"}  # they quote faults on purpose
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# Kiwi tags (Sejong): J* particles, VCP the copula 이다, E* endings, S* symbols.
+PARTICLE = re.compile(r"^(J|VCP$)")
+WORD_BEFORE = re.compile(r"^(NN|NR|NP|SL|SN|SH|XSN|XR|ETN|EC|SSC|SW|SO|SE)")  # what a particle follows
+NON_HANGUL_WORD = re.compile(r"^(SL|SN|SH|SW|SO|SSC)")  # Latin, digits, symbols, a closing bracket
+# Words that read as a particle when glued to "X" but begin a phrase here: "σ 두 개", "h 세 개".
+DETERMINERS = {"한", "두", "세", "네", "다섯", "여섯", "열", "몇", "여러", "그", "저", "새", "각", "온"}
+REST_OF_WORD = re.compile(r"^(J|VCP$|E|S[FPSEOW])")  # particles, endings, punctuation
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    line: int          # 1-based line in the file (in a notebook: in the cell's source)
+    cell: int | None   # notebook cell index, else None
+    start: int         # offset of the space(s) to remove, in the unit's text
+    end: int
+    before: str        # the line as written
+    after: str         # the line as fixed
+
+    def where(self):
+        rel = _rel(self.path)
+        return f"{rel}:{self.line}" if self.cell is None else f"{rel}: cell {self.cell}, line {self.line}"
+
+    def __str__(self):
+        return f"{self.where()}: particle after a space\n    {self.before.strip()}\n  → {self.after.strip()}"
+
+
+def _rel(path):
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- prose extraction
+# Each extractor turns a text into (clean, index): clean is the prose Kiwi reads, index[j]
+# the offset in the text of clean[j], or -1 for a placeholder that stands for masked
+# content (math, code), which reads as a word ("X") so "$h_t$ 는" is seen as "X 는".
+
+class _Prose:
+    def __init__(self):
+        self.chars, self.index = [], []
+
+    def keep(self, text, offset):
+        self.chars.extend(text)
+        self.index.extend(range(offset, offset + len(text)))
+
+    def word(self):
+        self.chars.append("X")
+        self.index.append(-1)
+
+    def newline(self):
+        self.chars.append("\n")
+        self.index.append(-1)
+
+    def result(self):
+        return "".join(self.chars), self.index
+
+
+# Inline Markdown that is not prose: replaced by a word placeholder (X) or dropped (None).
+_MD_INLINE = re.compile(
+    r"(?P<word>`+[^`\n]*?`+"                        # inline code
+    r"|\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$"          # math
+    r"|<https?://[^>\s]+>|https?://[^\s)>\]]+)"       # URLs
+    r"|(?P<cell>\|)"                                 # a table cell ends
+    r"|(?P<drop><!--.*?-->"                           # HTML comments
+    r"|</?[A-Za-z][^<>]*>"                            # HTML tags (attributes included)
+    r"|\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"               # link target ](url "title")
+    r"|\]\[[^\]]*\]|\[\^[^\]]+\]"                     # reference link, footnote mark
+    r"|\{[:#.][^}\n]*\}|\{\s+[#.][^}\n]*\}"           # attribute lists { #id } {: .x }
+    r"|\*+|(?<!\w)_+|_+(?!\w)|~~|!\[|\[|\\(?=[^\w\s]))",  # emphasis and brackets
+    re.DOTALL)
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def _markdown(text, out=None):
+    """The prose of a Markdown text (also used for YAML and HTML, and notebook Markdown)."""
+    out = out or _Prose()
+    fence = None
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        match = _FENCE.match(body)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+        elif match:
+            fence = match.group(1)
+        elif body.lstrip().startswith("::") or IGNORE in body or body.lstrip().startswith("$$"):
+            pass
+        else:
+            _markdown_line(body, offset, out)
+        out.newline()
+        offset += len(line)
+    return out.result()
+
+
+_BLOCK_MARK = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:#{1,6}[ \t]+|[-*+][ \t]+|\d+[.)][ \t]+)?")
+
+
+def _markdown_line(body, offset, out):
+    position = _BLOCK_MARK.match(body).end()  # heading, list and quote marks start no word
+    for match in _MD_INLINE.finditer(body):
+        out.keep(body[position:match.start()], offset + position)
+        if match.group("word"):
+            out.word()
+        elif match.group("cell"):
+            out.newline()
+        position = match.end()
+    out.keep(body[position:], offset + position)
+
+
+def _python(text):
+    """The prose of Python source: string literals and comments; adjacent strings join."""
+    out = _Prose()
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    previous, comments = None, []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return out.result()
+    for tok in tokens:
+        if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+            continue
+        at = starts[tok.start[0] - 1] + tok.start[1]
+        skip = IGNORE in lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else False
+        if tok.type == tokenize.STRING and not skip:
+            if previous != tokenize.STRING:
+                out.newline()
+            _python_string(tok.string, at, out)
+        elif tok.type == tokenize.COMMENT:
+            if not skip:  # read after the strings: a comment between two strings does not part them
+                comments.append((tok.string.lstrip("#"), at + len(tok.string) - len(tok.string.lstrip("#"))))
+            continue
+        previous = tok.type
+    for comment, at in comments:
+        out.newline()
+        _markdown_line(comment, at, out)
+    out.newline()
+    return out.result()
+
+
+_STRING = re.compile(r"^([rRbBuUfF]*)('''|\"\"\"|'|\")(.*)\2$", re.DOTALL)
+_FORMAT_FIELD = re.compile(r"(?P<field>\{[^{}]*\})|\\.")
+
+
+def _python_string(literal, at, out):
+    match = _STRING.match(literal)
+    if not match:
+        return
+    body, offset = match.group(3), at + match.start(3)
+    position = 0
+    for field in _FORMAT_FIELD.finditer(body):  # {placeholders} read as a word, escapes end a line
+        out.keep(body[position:field.start()], offset + position)
+        out.word() if field.group("field") else out.newline()
+        position = field.end()
+    out.keep(body[position:], offset + position)
+
+
+def _notebook_cell(cell):
+    source = "".join(cell.get("source", []))
+    if cell.get("cell_type") == "markdown":
+        return source, _markdown(source)
+    if cell.get("cell_type") == "code":
+        return source, _python(source)
+    return source, ("", [])
+
+
+# ------------------------------------------------------------------------- finding
+
+@functools.cache
+def _kiwi():
+    try:
+        from kiwipiepy import Kiwi
+    except ImportError as error:  # pragma: no cover - requirements.txt pins it
+        raise SystemExit("book.orthography needs kiwipiepy (pip install -r requirements.txt)") from error
+    return Kiwi()
+
+
+@functools.cache
+def _glossary_terms():
+    import yaml
+
+    terms = set()
+    for entry in yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8")) or []:
+        for term in [entry.get("ko", ""), *entry.get("aliases", [])]:
+            if " " in term:
+                terms.add(term)
+    return terms
+
+
+def _spaces_to_remove(text, clean, index):
+    """(start, end) offsets in text of every space written before a particle."""
+    lines, offsets, position = [], [], 0
+    for line in clean.split("\n"):
+        if HANGUL.search(line):
+            lines.append(line)
+            offsets.append(position)
+        position += len(line) + 1
+    spans = []
+    for line, base, tokens in zip(lines, offsets, _kiwi().tokenize(lines)):
+        for k in range(1, len(tokens)):
+            before, token = tokens[k - 1], tokens[k]
+            start = token.start
+            if line[start - 1:start] not in (" ", "\t") or before.start + before.len > start:
+                continue
+            if line[before.start + before.len:start].strip(" \t"):  # not only spaces between them
+                continue
+            if not (_particle(tokens, k, line) or _particle_after_symbol(before, token, line, start)):
+                continue
+            first = base + before.start + before.len
+            where = [index[j] for j in range(first, base + start)]
+            if -1 in where or any(text[i] not in " \t" for i in where):
+                continue
+            if _inside_term(clean, first, base + start):
+                continue
+            spans.append((min(where), max(where) + 1))
+    return sorted(spans)
+
+
+def _particle(tokens, k, line):
+    """Kiwi read tokens[k] as a particle after a noun-like word, and the rest of its word fits."""
+    if not PARTICLE.match(tokens[k].tag) or not WORD_BEFORE.match(tokens[k - 1].tag):
+        return False
+    end = _word_end(line, tokens[k].start)
+    return all(REST_OF_WORD.match(t.tag) for t in tokens[k + 1:] if t.start < end)
+
+
+def _particle_after_symbol(before, token, line, start):
+    """After Latin, digits, math or a symbol Kiwi often misreads a detached particle
+    ("tanh 를", "h 는", "t 에"): read the Hangul word again as if attached to a noun."""
+    if not NON_HANGUL_WORD.match(before.tag) or token.form in DETERMINERS:
+        return False
+    end = _word_end(line, start)
+    word = line[start:end].rstrip(".,:;!?)]\"'’”")
+    if word == "일":  # "1 일 때": Kiwi reads a day (NNB); before 때 or 경우 it is the copula
+        following = line[end:].split(maxsplit=1)[:1]
+        return bool(following) and following[0].rstrip(".,:;!?)") in ("때", "경우", "때는", "때에는")
+    return bool(re.fullmatch(r"[\uac00-\ud7a3]+", word)) and _particle_word(word)
+
+
+@functools.cache
+def _particle_word(word):
+    tokens = _kiwi().tokenize("X" + word)
+    return (len(tokens) > 1 and tokens[0].form == "X" and PARTICLE.match(tokens[1].tag) is not None
+            and all(REST_OF_WORD.match(t.tag) for t in tokens[2:]))
+
+
+def _word_end(line, start):
+    match = re.compile(r"\s").search(line, start)
+    return match.start() if match else len(line)
+
+
+def _inside_term(clean, gap_start, gap_end):
+    """True when the space belongs to a glossary term such as "셀 상태" or "망각 게이트"."""
+    for term in _glossary_terms():
+        for match in re.finditer(re.escape(term), clean[max(0, gap_start - len(term)):gap_end + len(term)]):
+            begin = max(0, gap_start - len(term)) + match.start()
+            if begin < gap_start and begin + len(term) >= gap_end:
+                return True
+    return False
+
+
+def _remove(text, spans):
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _line_findings(path, text, spans, cell=None):
+    fixed = _remove(text, spans)
+    findings = []
+    for start, end in spans:
+        line_no = text.count("\n", 0, start) + 1
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        before = text[line_start:line_end]
+        after = _remove(before, [(s - line_start, e - line_start) for s, e in spans
+                                 if line_start <= s and e <= line_end])
+        findings.append(Finding(path, line_no, cell, start, end, before, after))
+    return findings, fixed
+
+
+def _extract(path, text):
+    if path.suffix == ".py":
+        return _python(text)
+    return _markdown(text)
+
+
+def check_file(path, fix=False):
+    """The findings of one file; with fix=True the file is rewritten without them."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if not HANGUL.search(text):
+        return []
+    if path.suffix == ".ipynb":
+        notebook = json.loads(text)
+        findings = []
+        for number, cell in enumerate(notebook.get("cells", [])):
+            source, (clean, index) = _notebook_cell(cell)
+            spans = _spaces_to_remove(source, clean, index)
+            if spans:
+                found, fixed = _line_findings(path, source, spans, cell=number)
+                findings += found
+                cell["source"] = fixed.splitlines(keepends=True)
+        if fix and findings:
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return findings
+    clean, index = _extract(path, text)
+    spans = _spaces_to_remove(text, clean, index)
+    findings, fixed = _line_findings(path, text, spans)
+    if fix and findings:
+        path.write_text(fixed, encoding="utf-8")
+    return findings
+
+
+def korean_sources(root=ROOT):
+    """Every file of the repository that can hold Korean text (not installed packages)."""
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]) or path.suffix not in SUFFIXES:
+            continue
+        if path.is_file() and _rel(path) not in OWN_FILES:
+            yield path
+
+
+def check(paths=None, fix=False):
+    findings = []
+    for path in paths or korean_sources():
+        path = Path(path)
+        for file in (korean_sources(path) if path.is_dir() else [path]):
+            findings += check_file(file, fix=fix)
+    return findings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m book.orthography", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fix", action="store_true", help="remove the spaces in place (safe to repeat)")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the repository)")
+    args = parser.parse_args(argv)
+    findings = check(args.paths, fix=args.fix)
+    for finding in findings:
+        print(finding)
+    verb = "fixed" if args.fix else "found"
+    print(f"{len(findings)} particle(s) after a space {verb}" + ("" if args.fix or not findings else
+          "; fix them with: python -m book.orthography --fix"))
+    return 0 if args.fix or not findings else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
