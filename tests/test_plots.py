@@ -196,7 +196,7 @@ def test_lstm_gates_tell_the_story():
 def test_gradient_norms():
     d = plots.data("gradient_norms")
     norms, decay = d["norms"], d["decay_per_step"]
-    assert set(norms) == set(decay) == {"rnn", "lstm_forget_bias_0", "lstm_forget_bias_1", "gru"}
+    assert set(norms) == set(decay) == {"rnn", "lstm_default_init", "lstm_forget_bias_1", "gru"}
     for model, curve in norms.items():
         assert curve.shape == (d["T"] + 1,), model
         assert np.all(np.isfinite(curve)) and np.all(curve > 0), model
@@ -206,3 +206,22 @@ def test_gradient_norms():
     assert norms["lstm_forget_bias_1"][40] > 10 * norms["rnn"][40]
     assert d["check_max_abs_diff"] < 1e-6  # stepping by hand == the snippets' rnn/lstm/gru
     assert "Frobenius" in d["method"]
+
+
+def test_gradient_norm_labels_say_what_was_measured():
+    """The default-initialised LSTM keeps PyTorch's uniform draw: its forget-gate biases are
+    neither 0 nor 1, so the legend names the initialisation, and the other LSTM the bias sum."""
+    torch.manual_seed(plots.GRAD_SEEDS[0])
+    torch.nn.RNN(plots.GRAD_D, plots.GRAD_H)  # the order of creation in _gradient_norms_data
+    layer = torch.nn.LSTM(plots.GRAD_D, plots.GRAD_H)
+    H = plots.GRAD_H
+    forget_sum = (layer.bias_ih_l0 + layer.bias_hh_l0)[H:2 * H].detach()
+    assert forget_sum.abs().max() > 0.05 and not torch.allclose(forget_sum, torch.ones(H))
+    labels = {lang: plots.LABELS[lang] for lang in plots.LANGS}
+    assert "기본 초기화" in labels["ko"]["lstm_default_init"]
+    assert "default init" in labels["en"]["lstm_default_init"]
+    assert "합 = 1" in labels["ko"]["lstm_forget_bias_1"] and "sum = 1" in labels["en"]["lstm_forget_bias_1"]
+    for lang in plots.LANGS:
+        svg = plots.render("gradient_norms", lang)
+        assert labels[lang]["lstm_default_init"] in svg
+        assert "편향 0" not in svg and "bias 0" not in svg
