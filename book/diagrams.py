@@ -50,20 +50,20 @@ TITLES = {
     "rnn_unrolled": ("시간 축으로 펼친 RNN", "An RNN unrolled in time"),
     "rnn_vs_lstm": ("기본 RNN 셀과 LSTM 셀", "The plain RNN cell and the LSTM cell"),
     "lstm_cell": ("LSTM 셀의 구조", "The LSTM cell"),
-    "lstm_forget_gate": ("LSTM 의 망각 게이트", "The LSTM forget gate"),
-    "lstm_input_gate": ("LSTM 의 입력 게이트와 후보 셀 상태", "The LSTM input gate and candidate"),
-    "lstm_state_update": ("LSTM 의 셀 상태 갱신", "The LSTM cell state update"),
-    "lstm_output_gate": ("LSTM 의 출력 게이트", "The LSTM output gate"),
+    "lstm_forget_gate": ("LSTM의 망각 게이트", "The LSTM forget gate"),
+    "lstm_input_gate": ("LSTM의 입력 게이트와 후보 셀 상태", "The LSTM input gate and candidate"),
+    "lstm_state_update": ("LSTM의 셀 상태 갱신", "The LSTM cell state update"),
+    "lstm_output_gate": ("LSTM의 출력 게이트", "The LSTM output gate"),
     "gru_cell": ("GRU 셀의 구조", "The GRU cell"),
-    "gru_reset_gate": ("GRU 의 리셋 게이트와 후보 은닉 상태", "The GRU reset gate and candidate"),
-    "gru_update_gate": ("GRU 의 업데이트 게이트", "The GRU update gate"),
-    "lstm_vs_gru": ("LSTM 과 GRU 비교", "LSTM and GRU side by side"),
+    "gru_reset_gate": ("GRU의 리셋 게이트와 후보 은닉 상태", "The GRU reset gate and candidate"),
+    "gru_update_gate": ("GRU의 업데이트 게이트", "The GRU update gate"),
+    "lstm_vs_gru": ("LSTM과 GRU 비교", "LSTM and GRU side by side"),
 }
 
 DESCRIPTIONS = {
     "rnn_unrolled": (
-        "같은 RNN 셀을 세 시간 단계에 걸쳐 펼친 그림입니다. 각 단계에서 입력 x 와 이전 은닉 상태 h 가 tanh 를 "
-        "거쳐 새 은닉 상태 h 가 되고, 그 h 가 출력이 되면서 오른쪽의 다음 단계로 넘어갑니다.",
+        "같은 RNN 셀을 세 시간 단계에 걸쳐 펼친 그림입니다. 각 단계에서 입력 x와 이전 은닉 상태 h가 tanh를 "
+        "거쳐 새 은닉 상태 h가 되고, 그 h가 출력이 되면서 오른쪽의 다음 단계로 넘어갑니다.",
         "The same RNN cell unrolled over three time steps. At each step the input x and the previous hidden "
         "state h pass through tanh to give the new hidden state h, which is the output and also moves right "
         "to the next step."),
@@ -78,52 +78,52 @@ DESCRIPTIONS = {
         "gate f and the addition + of i ⊙ g happen. Below, three σ layers (f, i, o) and one tanh (g) see the "
         "same h and x, and the output gate o filters tanh(c) into the new hidden state h."),
     "lstm_cell": (
-        "셀 상태 c 가 위쪽을 가로지르며, 그 위에서 망각 게이트와의 원소별 곱 ⊙ 과 덧셈 + 만 일어납니다. "
-        "아래에서는 h 와 x 가 σ 세 개 (f, i, o) 와 tanh 하나 (g) 로 들어가고, 출력 게이트 o 가 tanh(c) 를 "
-        "걸러 새 은닉 상태 h 를 만듭니다.",
+        "셀 상태 c가 위쪽을 가로지르며, 그 위에서 망각 게이트와의 원소별 곱 ⊙과 덧셈 +만 일어납니다. "
+        "아래에서는 h와 x가 σ 세 개 (f, i, o)와 tanh 하나 (g)로 들어가고, 출력 게이트 o가 tanh(c)를 "
+        "걸러 새 은닉 상태 h를 만듭니다.",
         "The cell state c runs straight across the top, where only an elementwise product ⊙ with the forget "
         "gate and an addition + touch it. Below, h and x feed three σ layers (f, i, o) and one tanh (g); the "
         "output gate o filters tanh(c) into the new hidden state h."),
     "lstm_forget_gate": (
-        "LSTM 셀에서 망각 게이트 부분을 강조한 그림입니다. σ 가 만든 f 가 이전 셀 상태 c 에 원소별로 곱해져 "
+        "LSTM 셀에서 망각 게이트 부분을 강조한 그림입니다. σ가 만든 f가 이전 셀 상태 c에 원소별로 곱해져 "
         "지울 부분을 정합니다.",
         "The LSTM cell with the forget gate highlighted: σ produces f, which multiplies the previous cell "
         "state c elementwise and decides what to erase."),
     "lstm_input_gate": (
-        "LSTM 셀에서 입력 게이트 i 와 후보 셀 상태 g 를 강조한 그림입니다. σ 가 만든 i 와 tanh 가 만든 g 의 "
-        "원소별 곱 ⊙ 이 셀 상태에 더할 새 내용이 됩니다.",
+        "LSTM 셀에서 입력 게이트 i와 후보 셀 상태 g를 강조한 그림입니다. σ가 만든 i와 tanh가 만든 g의 "
+        "원소별 곱 ⊙이 셀 상태에 더할 새 내용이 됩니다.",
         "The LSTM cell with the input gate i and the candidate g highlighted: the elementwise product ⊙ of i "
         "(from σ) and g (from tanh) is the new content to add to the cell state."),
     "lstm_state_update": (
-        "LSTM 셀에서 셀 상태의 길을 강조한 그림입니다. 이전 셀 상태 c 에 f 를 원소별로 곱하고 i ⊙ g 를 더해 "
-        "새 셀 상태 c 가 됩니다.",
+        "LSTM 셀에서 셀 상태의 길을 강조한 그림입니다. 이전 셀 상태 c에 f를 원소별로 곱하고 i ⊙ g를 더해 "
+        "새 셀 상태 c가 됩니다.",
         "The LSTM cell with the cell state path highlighted: the previous cell state c is multiplied "
         "elementwise by f, then i ⊙ g is added, giving the new cell state c."),
     "lstm_output_gate": (
-        "LSTM 셀에서 출력 게이트 부분을 강조한 그림입니다. σ 가 만든 o 가 tanh(c) 에 원소별로 곱해져 새 은닉 "
-        "상태 h 가 되고, h 는 오른쪽과 위쪽으로 나갑니다.",
+        "LSTM 셀에서 출력 게이트 부분을 강조한 그림입니다. σ가 만든 o가 tanh(c)에 원소별로 곱해져 새 은닉 "
+        "상태 h가 되고, h는 오른쪽과 위쪽으로 나갑니다.",
         "The LSTM cell with the output gate highlighted: o (from σ) multiplies tanh(c) elementwise to give the "
         "new hidden state h, which leaves to the right and upwards."),
     "gru_cell": (
-        "GRU 셀에는 은닉 상태 h 하나만 위쪽을 가로지릅니다. σ 두 개가 리셋 게이트 r 과 업데이트 게이트 z 를 "
-        "만들고, r 은 후보 은닉 상태 n 을 만드는 tanh 의 순환 항에 곱해지며, z 는 1− 를 거쳐 이전 상태와 "
+        "GRU 셀에는 은닉 상태 h 하나만 위쪽을 가로지릅니다. σ 두 개가 리셋 게이트 r과 업데이트 게이트 z를 "
+        "만들고, r은 후보 은닉 상태 n을 만드는 tanh의 순환 항에 곱해지며, z는 1−를 거쳐 이전 상태와 "
         "후보를 섞습니다.",
         "In the GRU cell a single hidden state h runs across the top. Two σ layers give the reset gate r and "
         "the update gate z; r multiplies the recurrent term inside the tanh that builds the candidate n, and "
         "z, with 1− z, mixes the previous state and the candidate."),
     "gru_reset_gate": (
-        "GRU 셀에서 리셋 게이트 r 을 강조한 그림입니다. r 은 행렬을 곱한 순환 항 W h 에 원소별로 곱해진 뒤 "
-        "tanh 로 들어가 후보 은닉 상태 n 을 만듭니다.",
+        "GRU 셀에서 리셋 게이트 r을 강조한 그림입니다. r은 행렬을 곱한 순환 항 W h에 원소별로 곱해진 뒤 "
+        "tanh로 들어가 후보 은닉 상태 n을 만듭니다.",
         "The GRU cell with the reset gate r highlighted: r multiplies the recurrent term W h elementwise "
         "(after the matrix), which then enters the tanh that builds the candidate n."),
     "gru_update_gate": (
-        "GRU 셀에서 업데이트 게이트 z 를 강조한 그림입니다. 이전 은닉 상태에는 z 를, 후보 n 에는 1− z 를 "
-        "원소별로 곱해 더한 것이 새 은닉 상태 h 가 됩니다.",
+        "GRU 셀에서 업데이트 게이트 z를 강조한 그림입니다. 이전 은닉 상태에는 z를, 후보 n에는 1− z를 "
+        "원소별로 곱해 더한 것이 새 은닉 상태 h가 됩니다.",
         "The GRU cell with the update gate z highlighted: the previous hidden state is multiplied by z, the "
         "candidate n by 1− z, and their sum is the new hidden state h."),
     "lstm_vs_gru": (
-        "LSTM 과 GRU 를 나란히 놓은 그림입니다. LSTM 에는 셀 상태 c 와 은닉 상태 h 두 상태와 게이트 세 개 "
-        "(f, i, o) 가 있고, GRU 에는 은닉 상태 h 하나와 게이트 두 개 (r, z) 가 있습니다.",
+        "LSTM과 GRU를 나란히 놓은 그림입니다. LSTM에는 셀 상태 c와 은닉 상태 h 두 상태와 게이트 세 개 "
+        "(f, i, o)가 있고, GRU에는 은닉 상태 h 하나와 게이트 두 개 (r, z)가 있습니다.",
         "LSTM and GRU side by side. The LSTM has two states, the cell state c and the hidden state h, and "
         "three gates (f, i, o); the GRU has one state h and two gates (r, z)."),
 }

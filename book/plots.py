@@ -77,7 +77,7 @@ RC = {
 
 TITLES = {
     "activations": {
-        "ko": "시그모이드 σ(x) 와 tanh(x): 게이트는 0 ~ 1 사이, 값은 -1 ~ 1 사이",
+        "ko": "시그모이드 σ(x)와 tanh(x): 게이트는 0 ~ 1 사이, 값은 -1 ~ 1 사이",
         "en": "Sigmoid σ(x) and tanh(x): gates lie between 0 and 1, values between -1 and 1",
     },
     "lstm_gates_over_time": {
@@ -87,7 +87,7 @@ TITLES = {
               "holds it in the cell state, the output gate reveals it, then the forget gate erases it",
     },
     "gradient_norms": {
-        "ko": "PyTorch 기본 초기화에서 잰 기울기 크기 ‖∂h_T/∂h_t‖: 거슬러 간 단계 수 T − t 에 "
+        "ko": "PyTorch 기본 초기화에서 잰 기울기 크기 ‖∂h_T/∂h_t‖: 거슬러 간 단계 수 T − t에 "
               "따라 tanh RNN, LSTM, GRU 비교 (로그 눈금)",
         "en": "Gradient size ‖∂h_T/∂h_t‖ measured at PyTorch's default initialisation against the "
               "number of steps back T − t: tanh RNN, LSTM and GRU (log scale)",
@@ -98,9 +98,9 @@ LABELS = {
     "ko": {
         "sigmoid": "σ(x): 게이트, 0 ~ 1",
         "tanh": "tanh(x): 값, −1 ~ 1",
-        "one": "1: 게이트 열림 (σ), tanh 의 상한",
+        "one": "1: 게이트 열림 (σ), tanh의 상한",
         "zero": "0: 게이트 닫힘 (σ)",
-        "minus_one": "−1: tanh 의 하한",
+        "minus_one": "−1: tanh의 하한",
         "i": "i: 입력 게이트",
         "f": "f: 망각 게이트",
         "o": "o: 출력 게이트",
