@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-NAMES = ("rnn_unrolled", "lstm_cell", "lstm_forget_gate", "lstm_input_gate", "lstm_state_update",
+NAMES = ("rnn_unrolled", "rnn_vs_lstm", "lstm_cell", "lstm_forget_gate", "lstm_input_gate", "lstm_state_update",
          "lstm_output_gate", "gru_cell", "gru_reset_gate", "gru_update_gate", "lstm_vs_gru")
 LANGS = ("ko", "en")
 
@@ -37,15 +37,18 @@ WORDS = {
     "ko": {"cell": "셀 상태", "hidden": "은닉 상태", "input": "입력", "output": "출력", "time": "시간",
            "forget": "망각 게이트", "in_gate": "입력 게이트", "cand_c": "후보 셀 상태", "out_gate": "출력 게이트",
            "reset": "리셋 게이트", "update": "업데이트 게이트", "cand_h": "후보 은닉 상태",
-           "lstm_head": "LSTM: 상태 2개, 게이트 3개", "gru_head": "GRU: 상태 1개, 게이트 2개"},
+           "lstm_head": "LSTM: 상태 2개, 게이트 3개", "gru_head": "GRU: 상태 1개, 게이트 2개",
+           "rnn_head": "기본 RNN: 상태 1개, 게이트 없음"},
     "en": {"cell": "cell state", "hidden": "hidden state", "input": "input", "output": "output", "time": "time",
            "forget": "forget gate", "in_gate": "input gate", "cand_c": "candidate", "out_gate": "output gate",
            "reset": "reset gate", "update": "update gate", "cand_h": "candidate",
-           "lstm_head": "LSTM: 2 states, 3 gates", "gru_head": "GRU: 1 state, 2 gates"},
+           "lstm_head": "LSTM: 2 states, 3 gates", "gru_head": "GRU: 1 state, 2 gates",
+           "rnn_head": "Plain RNN: 1 state, no gates"},
 }
 
 TITLES = {
     "rnn_unrolled": ("시간 축으로 펼친 RNN", "An RNN unrolled in time"),
+    "rnn_vs_lstm": ("기본 RNN 셀과 LSTM 셀", "The plain RNN cell and the LSTM cell"),
     "lstm_cell": ("LSTM 셀의 구조", "The LSTM cell"),
     "lstm_forget_gate": ("LSTM의 망각 게이트", "The LSTM forget gate"),
     "lstm_input_gate": ("LSTM의 입력 게이트와 후보 셀 상태", "The LSTM input gate and candidate"),
@@ -64,6 +67,16 @@ DESCRIPTIONS = {
         "The same RNN cell unrolled over three time steps. At each step the input x and the previous hidden "
         "state h pass through tanh to give the new hidden state h, which is the output and also moves right "
         "to the next step."),
+    "rnn_vs_lstm": (
+        "기본 RNN 셀과 LSTM 셀을 나란히 놓은 그림입니다. 왼쪽의 기본 RNN에서는 이전 은닉 상태 h와 입력 x가 "
+        "tanh 층 하나를 거쳐 새 은닉 상태 h가 됩니다. 오른쪽의 LSTM에는 위쪽을 가로지르는 셀 상태 c가 더 있고, "
+        "그 길에서는 망각 게이트 f와의 원소별 곱 ⊙과 i ⊙ g의 덧셈 +만 일어납니다. 아래쪽의 σ 세 개(f, i, o)와 "
+        "tanh 하나(g)가 같은 h와 x를 보고, 출력 게이트 o가 tanh(c)를 걸러 새 은닉 상태 h를 만듭니다.",
+        "The plain RNN cell and the LSTM cell side by side. In the plain RNN on the left, the previous hidden "
+        "state h and the input x pass through a single tanh layer to give the new hidden state h. The LSTM on "
+        "the right adds a cell state c across the top, on which only an elementwise product ⊙ with the forget "
+        "gate f and the addition + of i ⊙ g happen. Below, three σ layers (f, i, o) and one tanh (g) see the "
+        "same h and x, and the output gate o filters tanh(c) into the new hidden state h."),
     "lstm_cell": (
         "셀 상태 c가 위쪽을 가로지르며, 그 위에서 망각 게이트와의 원소별 곱 ⊙과 덧셈 +만 일어납니다. "
         "아래에서는 h와 x가 σ 세 개 (f, i, o)와 tanh 하나 (g)로 들어가고, 출력 게이트 o가 tanh(c)를 "
@@ -152,6 +165,8 @@ def _draw(name, lang):
         return _rnn(name, lang)
     if name == "lstm_vs_gru":
         return _compare(name, lang)
+    if name == "rnn_vs_lstm":
+        return _rnn_vs_lstm(name, lang)
     kind, highlight = HIGHLIGHTS.get(name, (name.split("_")[0], None))
     canvas = _Canvas(name, lang, 640, 378, highlight)
     (_lstm if kind == "lstm" else _gru)(canvas)
@@ -457,6 +472,72 @@ def _compare(name, lang):
         for col, (sym, word) in enumerate(gates):
             _chip(c, x0 + 60 + 100 * col, 180, "σ", f"{sym}_t", W[word])
         _chip(c, x0 + 60, 232, "tanh", f"{cand}_t", W[cand_word])
+    return c
+
+
+def _rnn_vs_lstm(name, lang):
+    """The plain RNN cell (one tanh layer) beside a compact LSTM cell (the cell state on top, four
+    layers below), drawn on the same rows: h_{t-1} enters along y=240, x_t from below, layers at y=200."""
+    c = _Canvas(name, lang, 680, 320)
+    W = c.words
+    c.line("M292 8V312", arrow=False, cls="dg-l dg-axis")
+    # left: the plain RNN, h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    c.text(150, 32, W["rnn_head"], "h")
+    c.rect(150, 161, 200, 202, "dg-frame", None, 14)
+    c.line("M46 240H130V224")
+    c.text(42, 246, "h_{t-1}", "m", anchor="end")
+    c.line("M170 300V224")
+    c.text(170, 314, "x_t", "m")
+    c.text(182, 314, W["input"], "t", anchor="start")
+    c.rect(150, 200, 84, 44, "dg-box dg-tanh")
+    c.text(150, 206, "tanh", "s")
+    c.line("M150 178V84H254")
+    c.text(262, 90, "h_t", "m", anchor="start")
+    c.text(204, 76, W["hidden"], "t")
+    # right: the LSTM, the same inputs and four layers, and the cell state across the top
+    X = 12
+    c.text(492, 32, W["lstm_head"], "h")
+    c.rect(492, 161, 300, 202, "dg-frame", None, 14)
+    f, i, g, o, out = (x + X for x in (380, 436, 492, 552, 600))
+    c.line(f"M{322 + X} 84H{f - 11}", cls="dg-l dg-cell", arrow=False)
+    c.line(f"M{f + 11} 84H{g - 11}", cls="dg-l dg-cell", arrow=False)
+    c.line(f"M{g + 11} 84H{660}", cls="dg-l dg-cell")
+    c.text(318 + X, 90, "c_{t-1}", "m", anchor="end")
+    c.text(664, 90, "c_t", "m", anchor="start")
+    c.text((f + g) / 2, 74, W["cell"], "t")
+    c.op(f, 84, "*")
+    c.op(g, 84, "+")
+    c.line(f"M{322 + X} 240H{o}V220")
+    c.text(318 + X, 246, "h_{t-1}", "m", anchor="end")
+    for x in (f, i, g):
+        c.dot(x, 240)
+        c.line(f"M{x} 240V220")
+    c.dot(356 + X, 240)
+    c.line(f"M{356 + X} 300V243")
+    c.text(356 + X, 314, "x_t", "m")
+    c.text(368 + X, 314, W["input"], "t", anchor="start")
+    for x, fn in ((f, "σ"), (i, "σ"), (g, "tanh"), (o, "σ")):
+        c.rect(x, 200, 48, 36, "dg-box dg-" + ("sig" if fn == "σ" else "tanh"))
+        c.text(x, 206, fn, "s")
+    c.line(f"M{f} 182V97")                      # f_t ⊙ c_{t-1}
+    c.text(f + 8, 150, "f_t", "m", anchor="start")
+    c.line(f"M{i} 182V140H{g - 13}")            # i_t ⊙ g_t, added to the cell state
+    c.text((i + g) / 2, 132, "i_t", "m")
+    c.line(f"M{g} 182V153")
+    c.text(g + 8, 174, "g_t", "m", anchor="start")
+    c.op(g, 140, "*")
+    c.line(f"M{g} 129V97")
+    c.dot(out, 84)                              # h_t = o_t ⊙ tanh(c_t)
+    c.line(f"M{out} 84V104")
+    c.rect(out, 118, 44, 24, "dg-op", None, 12)
+    c.text(out, 124, "tanh", "n")
+    c.line(f"M{out} 130V157")
+    c.line(f"M{o} 182V170H{out - 13}")
+    c.text((o + out) / 2, 162, "o_t", "m")
+    c.op(out, 170, "*")
+    c.line(f"M{out} 181V256H660")
+    c.text(664, 262, "h_t", "m", anchor="start")
+    c.text(out - 8, 282, W["hidden"], "t")
     return c
 
 

@@ -116,8 +116,8 @@ LABELS = {
         "read": "읽기",
         "erase": "지우기",
         "rnn": "tanh RNN",
-        "lstm_forget_bias_0": "LSTM (망각 게이트 편향 0)",
-        "lstm_forget_bias_1": "LSTM (망각 게이트 편향 1)",
+        "lstm_default_init": "LSTM (PyTorch 기본 초기화)",
+        "lstm_forget_bias_1": "LSTM (망각 게이트 편향 합 = 1)",
         "gru": "GRU",
         "per_step": "단계당 ×{:.2f}",
         "steps_back": "거슬러 간 단계 수 T − t",
@@ -145,8 +145,8 @@ LABELS = {
         "read": "read",
         "erase": "erase",
         "rnn": "tanh RNN",
-        "lstm_forget_bias_0": "LSTM (forget-gate bias 0)",
-        "lstm_forget_bias_1": "LSTM (forget-gate bias 1)",
+        "lstm_default_init": "LSTM (PyTorch default init)",
+        "lstm_forget_bias_1": "LSTM (forget-gate bias sum = 1)",
         "gru": "GRU",
         "per_step": "×{:.2f} per step",
         "steps_back": "steps back T − t",
@@ -258,7 +258,7 @@ def _lstm_gates_data():
     return out
 
 
-GRAD_MODELS = ("rnn", "lstm_forget_bias_0", "lstm_forget_bias_1", "gru")
+GRAD_MODELS = ("rnn", "lstm_default_init", "lstm_forget_bias_1", "gru")
 GRAD_T, GRAD_B, GRAD_D, GRAD_H = 60, 16, 8, 32
 GRAD_SEEDS = (0, 1, 2)
 GRAD_FIT = (5, 40)  # range of T - t for the geometric fit
@@ -270,9 +270,10 @@ def _gradient_norms_data():
     For each seed in GRAD_SEEDS: torch.manual_seed(seed), then torch.nn.RNN, torch.nn.LSTM and
     torch.nn.GRU (D = 8, H = 32) are created in that order and their parameters (uniform on
     [-1/√H, 1/√H]) taken as they are, in float32; inputs x: (T = 60, B = 16, D) ~ N(0, 1)
-    from a generator seeded with the same seed, shared by all models. LSTM "forget_bias_0"
-    keeps the initialised forget-block biases; "forget_bias_1" sets bias_ih's forget block to 1
-    and bias_hh's to 0.
+    from a generator seeded with the same seed, shared by all models. LSTM "default_init"
+    keeps every bias as drawn (so the forget gate's effective bias b_if + b_hf is a sum of two
+    uniform draws, not 0 and not 1); "forget_bias_1" passes a copy of the same biases through the
+    snippet's lstm_forget_bias_one (bias_ih's forget block 1, bias_hh's 0: their sum is 1).
 
     Method (exact, not an estimate): the states h_0 (zeros, a leaf), h_1, ..., h_T are stepped
     with the snippets' *_step functions (rnn_step, lstm_step, gru_step), keeping each h_t in the
@@ -305,9 +306,8 @@ def _gradient_norms_data():
                          for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
                   for kind, module in modules.items()}
         lstm_1 = [p.clone() for p in params["lstm"]]
-        lstm_1[2][H:2 * H] = 1.0  # bias_ih, forget block (rows H..2H-1, blocks i, f, g, o)
-        lstm_1[3][H:2 * H] = 0.0  # bias_hh, forget block
-        runs = {"rnn": ("rnn", params["rnn"]), "lstm_forget_bias_0": ("lstm", params["lstm"]),
+        lstm_torch.lstm_forget_bias_one(lstm_1[2], lstm_1[3])  # b_if + b_hf = 1, other blocks as drawn
+        runs = {"rnn": ("rnn", params["rnn"]), "lstm_default_init": ("lstm", params["lstm"]),
                 "lstm_forget_bias_1": ("lstm", lstm_1), "gru": ("gru", params["gru"])}
         generator = torch.Generator().manual_seed(seed)
         x = torch.randn(T, B, D, generator=generator, dtype=dtype)
@@ -472,8 +472,8 @@ def _log_tick(value, _position):
 def _draw_gradient_norms(d, L):
     figure = Figure(figsize=(7.2, 4.2))
     ax = figure.add_subplot()
-    colors = {"rnn": RED, "lstm_forget_bias_0": ORANGE, "lstm_forget_bias_1": BLUE, "gru": GREEN}
-    styles = {"rnn": "-", "lstm_forget_bias_0": (0, (5, 2)), "lstm_forget_bias_1": "-",
+    colors = {"rnn": RED, "lstm_default_init": ORANGE, "lstm_forget_bias_1": BLUE, "gru": GREEN}
+    styles = {"rnn": "-", "lstm_default_init": (0, (5, 2)), "lstm_forget_bias_1": "-",
               "gru": (0, (2, 1.5))}
     k = d["steps_back"]
     lo, hi = d["fit_range"]

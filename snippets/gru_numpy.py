@@ -15,9 +15,11 @@ Each gate function takes the two terms of its pre-activation, already computed:
 the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
 `gru_cell` and `gru` compute those terms for all blocks in one matrix product each.
 
-Two candidate forms exist. reset_after=True (default) is PyTorch's and cuDNN's:
-n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)). reset_after=False is the
-original of Cho et al. (2014): n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn).
+Two candidate forms exist, and neither is simply "the original". reset_after=True (default)
+is PyTorch's and cuDNN's, kept from the first version of Cho et al. (arXiv:1406.1078v1, 2014):
+n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)). reset_after=False is the form of the
+paper's EMNLP 2014 version (arXiv v3), which moved the reset before the matrix:
+n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn).
 """
 
 import numpy as np
@@ -69,7 +71,9 @@ def gru_update_gate(Wx_z, Wh_z):
 
 # --8<-- [start:gru_candidate_reset_after]
 def gru_candidate_reset_after(Wx_n, r_t, Wh_n):
-    """Candidate, PyTorch/cuDNN form  n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)).
+    """Candidate, reset after  n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)).
+
+    The form of PyTorch and cuDNN, kept from Cho et al., arXiv:1406.1078v1 (2014).
 
     Wx_n: (B, H) input term      W_in x_t + b_in
     r_t:  (B, H) reset gate
@@ -82,7 +86,10 @@ def gru_candidate_reset_after(Wx_n, r_t, Wh_n):
 
 # --8<-- [start:gru_candidate_reset_before]
 def gru_candidate_reset_before(Wx_n, r_t, h_prev, W_hn, b_hn):
-    """Candidate, Cho et al. 2014 form  n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn).
+    """Candidate, reset before  n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn).
+
+    The form of Cho et al.'s EMNLP 2014 version (arXiv:1406.1078v3), which moved the reset
+    before the matrix; v1 had it after.
 
     Wx_n: (B, H) input term  W_in x_t + b_in
     r_t, h_prev: (B, H);  W_hn: (H, H);  b_hn: (H,)

@@ -171,6 +171,29 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
 # --8<-- [end:lstm]
 
 
+# --8<-- [start:lstm_forget_bias_one]
+def lstm_forget_bias_one(bias_ih, bias_hh):
+    """Set the effective forget-gate bias b_if + b_hf to 1 (Gers et al. 2000), in place.
+
+    The forget gate sees the sum of the two biases, so one block is set to 1 and the other to 0.
+    bias_ih, bias_hh: (4H,) in the block order i, f, g, o; only rows H..2H-1 change.
+    returns (bias_ih, bias_hh), the same arrays
+    """
+    H = _forget_block_size(bias_ih, bias_hh)
+    bias_ih[H:2 * H] = 1.0  # b_if: rows H..2H-1, the forget block
+    bias_hh[H:2 * H] = 0.0  # b_hf: so that b_if + b_hf = 1
+    return bias_ih, bias_hh
+# --8<-- [end:lstm_forget_bias_one]
+
+
+def _forget_block_size(bias_ih, bias_hh):
+    """Check two bias vectors of one LSTM layer; return the hidden size H."""
+    if bias_ih.ndim != 1 or tuple(bias_ih.shape) != tuple(bias_hh.shape) or bias_ih.shape[0] % BLOCKS:
+        raise ValueError(f"bias_ih and bias_hh must both have shape ({BLOCKS}H,), got "
+                         f"{tuple(bias_ih.shape)} and {tuple(bias_hh.shape)}")
+    return bias_ih.shape[0] // BLOCKS
+
+
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.
 
 def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):

@@ -41,8 +41,9 @@ def rnn_jacobian(h_t, W_hh):
 
     h_t: (B, H) the new hidden state;  W_hh: (H, H)
     returns (B, H, H): entry [b, i, j] = ∂h_t[b, i] / ∂h_{t-1}[b, j]
-    Backpropagation through k steps multiplies k of these: their norms decide whether
-    the gradient from far back vanishes or explodes.
+    Backpropagation through k steps multiplies k of these. If all their norms stay below
+    some γ < 1, the product shrinks at least like γ^k (vanishing gradient); norms above 1
+    only make growth possible (Pascanu et al. 2013): necessary for exploding, not sufficient.
     """
     return (1 - h_t * h_t)[..., :, None] * W_hh
 # --8<-- [end:rnn_jacobian]

@@ -27,9 +27,11 @@ SYMBOLS = {  # math symbols (italic, dg-m) each diagram must show
     **{name: LSTM for name in diagrams.NAMES if name.startswith("lstm_") and name != "lstm_vs_gru"},
     **{name: GRU for name in diagrams.NAMES if name.startswith("gru_")},
     "lstm_vs_gru": {"c_{t−1}", "c_t", "h_{t−1}", "h_t", "f_t", "i_t", "o_t", "g_t", "r_t", "z_t", "n_t"},
+    "rnn_vs_lstm": LSTM,
 }
 FUNCTIONS = {  # upright function / operator labels (dg-s)
     "rnn_unrolled": {"tanh"},
+    "rnn_vs_lstm": {"σ", "tanh"},
     **{name: {"σ", "tanh"} for name in diagrams.NAMES if name.startswith("lstm_")},
     **{name: {"σ", "tanh", "1−"} for name in diagrams.NAMES if name.startswith("gru_")},
 }
@@ -41,6 +43,8 @@ WORDS = {  # words each diagram must show, per language
                          "output gate"]},
     "gru_cell": {"ko": ["은닉 상태", "입력", "출력", "리셋 게이트", "업데이트 게이트", "후보 은닉 상태"],
                  "en": ["hidden state", "input", "output", "reset gate", "update gate", "candidate"]},
+    "rnn_vs_lstm": {"ko": ["기본 RNN", "LSTM", "셀 상태", "은닉 상태", "입력"],
+                    "en": ["Plain RNN", "LSTM", "cell state", "hidden state", "input"]},
     "lstm_vs_gru": {"ko": ["셀 상태", "은닉 상태", "망각 게이트", "입력 게이트", "출력 게이트", "리셋 게이트",
                            "업데이트 게이트"],
                     "en": ["cell state", "hidden state", "forget gate", "input gate", "output gate", "reset gate",
@@ -98,7 +102,7 @@ def test_render_is_deterministic_across_processes():
 
 def test_names_and_langs():
     assert diagrams.NAMES[0] == "rnn_unrolled" and diagrams.NAMES[-1] == "lstm_vs_gru"
-    assert len(set(diagrams.NAMES)) == len(diagrams.NAMES) == 10
+    assert len(set(diagrams.NAMES)) == len(diagrams.NAMES) == 11
     assert diagrams.LANGS == ("ko", "en")
     # every name has its own drawing: no two diagrams are the same picture
     bodies = {re.sub(r"<title.*?</desc>", "", diagrams.render(n, "en")).replace(f"dg-{n}-", "")
@@ -315,3 +319,21 @@ def test_command_line_writes_standalone_files(tmp_path):
         assert root.find(NS + "title").text == diagrams.title(name, lang)
     preview = (tmp_path / "preview.html").read_text(encoding="utf-8")
     assert preview.count("<svg ") == 2 * len(CASES) and 'data-md-color-scheme="slate"' in preview
+
+
+@pytest.mark.parametrize("lang", diagrams.LANGS)
+def test_rnn_beside_lstm(lang):
+    """Left of the divider one tanh layer and one state; right of it the LSTM's three σ gates, its
+    tanh candidate and the cell state path, with the same inputs h_{t-1} and x_t on both sides."""
+    canvas = diagrams._draw("rnn_vs_lstm", lang)
+    divider = 292
+    left = [s for x0, _, x1, _, s in canvas.boxes if x1 <= divider]
+    right = [s for x0, _, x1, _, s in canvas.boxes if x0 >= divider]
+    assert len(left) + len(right) == len(canvas.boxes)  # nothing straddles the divider
+    assert left.count("tanh") == 1 and "σ" not in left and not any(s.startswith("c_") for s in left)
+    assert right.count("σ") == 3 and {"c_{t-1}", "c_t", "f_t", "i_t", "g_t", "o_t"} <= set(right)
+    for side in (left, right):
+        assert {"h_{t-1}", "x_t", "h_t"} <= set(side)
+    svg = diagrams.render("rnn_vs_lstm", lang)
+    assert svg.count("dg-box dg-sig") == 3 and svg.count("dg-box dg-tanh") == 2
+    assert svg.count("dg-l dg-cell") == 3  # the cell state path exists only on the LSTM side

@@ -200,7 +200,7 @@ def test_lstm_gates_tell_the_story():
 def test_gradient_norms():
     d = plots.data("gradient_norms")
     norms, decay = d["norms"], d["decay_per_step"]
-    assert set(norms) == set(decay) == {"rnn", "lstm_forget_bias_0", "lstm_forget_bias_1", "gru"}
+    assert set(norms) == set(decay) == {"rnn", "lstm_default_init", "lstm_forget_bias_1", "gru"}
     for model, curve in norms.items():
         assert curve.shape == (d["T"] + 1,), model
         assert np.all(np.isfinite(curve)) and np.all(curve > 0), model
@@ -251,3 +251,22 @@ def test_jacobian_norms_match_autograd_through_torch_nn(kind, blocks):
         per_sequence = [torch.linalg.matrix_norm(jac[b, :, b, :]) for b in range(B)]
         expected.append(float(torch.stack(per_sequence).mean()))
     np.testing.assert_allclose(norms, expected[::-1], rtol=1e-10, atol=0)  # norms are indexed by T - t
+
+
+def test_gradient_norm_labels_say_what_was_measured():
+    """The default-initialised LSTM keeps PyTorch's uniform draw: its forget-gate biases are
+    neither 0 nor 1, so the legend names the initialisation, and the other LSTM the bias sum."""
+    torch.manual_seed(plots.GRAD_SEEDS[0])
+    torch.nn.RNN(plots.GRAD_D, plots.GRAD_H)  # the order of creation in _gradient_norms_data
+    layer = torch.nn.LSTM(plots.GRAD_D, plots.GRAD_H)
+    H = plots.GRAD_H
+    forget_sum = (layer.bias_ih_l0 + layer.bias_hh_l0)[H:2 * H].detach()
+    assert forget_sum.abs().max() > 0.05 and not torch.allclose(forget_sum, torch.ones(H))
+    labels = {lang: plots.LABELS[lang] for lang in plots.LANGS}
+    assert "기본 초기화" in labels["ko"]["lstm_default_init"]
+    assert "default init" in labels["en"]["lstm_default_init"]
+    assert "합 = 1" in labels["ko"]["lstm_forget_bias_1"] and "sum = 1" in labels["en"]["lstm_forget_bias_1"]
+    for lang in plots.LANGS:
+        svg = plots.render("gradient_norms", lang)
+        assert labels[lang]["lstm_default_init"] in svg
+        assert "편향 0" not in svg and "bias 0" not in svg
