@@ -43,7 +43,8 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.plots", "book.site_check"}  # not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.plots", "book.site_check",
+            "book.diagrams_backward", "book.plots_backward"}  # not book.katex: it holds Node
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -254,11 +255,17 @@ def _device_name(device):
 
 
 def _diagram(name, lang, page):
-    return _figure("diagram", _book("diagrams"), name, lang)
+    return _figure("diagram", _figure_module("diagrams", name), name, lang)
 
 
 def _plot(name, lang, page):
-    return _figure("plot", _book("plots"), name, lang)
+    return _figure("plot", _figure_module("plots", name), name, lang)
+
+
+def _figure_module(kind, name):
+    """book/<kind>.py, or book/<kind>_backward.py (the backpropagation part) when it has `name`."""
+    backward = _book(f"{kind}_backward")
+    return backward if name in backward.NAMES else _book(kind)
 
 
 def _figure(kind, module, name, lang):

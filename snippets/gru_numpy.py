@@ -177,6 +177,212 @@ def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
 # --8<-- [end:gru]
 
 
+# Backward pass: the gradients of a loss L, written δv = ∂L/∂v (code: dv), one formula each.
+# Two pre-activation gradients per step: δa^x_t of the input terms W_ih x_t + b_ih and
+# δa^h_t of the recurrent terms W_hh h_{t-1} + b_hh (blocks r, z, n). For r and z they are
+# equal; for n they differ, because r_t multiplies the recurrent term (or h_{t-1}).
+
+# --8<-- [start:sigmoid_backward]
+def sigmoid_backward(s, ds):
+    """Through s = σ(a):  δa = s ⊙ (1 - s) ⊙ δs   (σ' = σ(1 - σ), from the output s).
+
+    s: (B, H) the gate value;  ds: (B, H) its gradient  ->  δa: (B, H)
+    """
+    return s * (1 - s) * ds
+# --8<-- [end:sigmoid_backward]
+
+
+# --8<-- [start:tanh_backward]
+def tanh_backward(y, dy):
+    """Through y = tanh(a):  δa = (1 - y ⊙ y) ⊙ δy   (tanh' = 1 - tanh², from the output y).
+
+    y: (B, H) the tanh output;  dy: (B, H) its gradient  ->  δa: (B, H)
+    """
+    return (1 - y * y) * dy
+# --8<-- [end:tanh_backward]
+
+
+# --8<-- [start:gru_backward_candidate]
+def gru_backward_candidate(dh_t, z_t):
+    """Candidate, from h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}:  δn_t = (1 - z_t) ⊙ δh_t.
+
+    dh_t, z_t: (B, H)  ->  δn_t: (B, H)
+    """
+    return (1 - z_t) * dh_t
+# --8<-- [end:gru_backward_candidate]
+
+
+# --8<-- [start:gru_backward_update_gate]
+def gru_backward_update_gate(dh_t, h_prev, n_t):
+    """Update gate:  δz_t = (h_{t-1} - n_t) ⊙ δh_t.
+
+    dh_t, h_prev, n_t: (B, H)  ->  δz_t: (B, H)
+    """
+    return (h_prev - n_t) * dh_t
+# --8<-- [end:gru_backward_update_gate]
+
+
+# --8<-- [start:gru_backward_reset_gate_after]
+def gru_backward_reset_gate_after(da_n, Wh_n):
+    """Reset gate, reset after the product (PyTorch):  δr_t = δa^n_t ⊙ (W_hn h_{t-1} + b_hn).
+
+    da_n: (B, H) gradient of n_t's pre-activation;  Wh_n: (B, H) the recurrent term W_hn h_{t-1} + b_hn
+    returns δr_t: (B, H)
+    """
+    return da_n * Wh_n
+# --8<-- [end:gru_backward_reset_gate_after]
+
+
+# --8<-- [start:gru_backward_reset_gate_before]
+def gru_backward_reset_gate_before(da_n, h_prev, W_hn):
+    """Reset gate, reset before the product (Cho et al.):  δr_t = h_{t-1} ⊙ (W_hn^T δa^n_t).
+
+    da_n, h_prev: (B, H);  W_hn: (H, H)  ->  δr_t: (B, H)
+    """
+    return h_prev * (da_n @ W_hn)
+# --8<-- [end:gru_backward_reset_gate_before]
+
+
+# --8<-- [start:gru_backward_hidden_state]
+def gru_backward_hidden_state(dh_t, z_t, da_h, weight_hh):
+    """What step t hands back to h_{t-1}:  δh_{t-1}^next = z_t ⊙ δh_t + W_hh^T δa^h_t.
+
+    dh_t, z_t: (B, H);  da_h: (B, 3H) gradients of the recurrent terms, blocks r, z, n;
+    weight_hh: (3H, H). The first term is the direct path of the update gate.
+    returns (B, H); the full δh_{t-1} adds δy_{t-1}, the gradient of the output y_{t-1}.
+    """
+    return z_t * dh_t + da_h @ weight_hh
+# --8<-- [end:gru_backward_hidden_state]
+
+
+# --8<-- [start:linear_backward_weight]
+def linear_backward_weight(da, v):
+    """Gradient of a weight W in a = W v + ...:  δW = Σ δa v^T, summed over the batch (and time).
+
+    da: (N, K) gradients of a;  v: (N, M) the vectors W multiplied (x_t for W_ih, h_{t-1} for W_hh)
+    returns δW: (K, M). The biases get Σ δa (the same sum without v).
+    """
+    return da.T @ v
+# --8<-- [end:linear_backward_weight]
+
+
+# --8<-- [start:gru_jacobian]
+def gru_jacobian(r_t, z_t, n_t, h_prev, Wh_n, weight_hh):
+    """One step's full Jacobian ∂h_t/∂h_{t-1} (reset after): the direct path diag(z_t),
+    and the paths through z_t, through n_t, and through r_t into n_t.
+
+    r_t, z_t, n_t, h_prev: (B, H);  Wh_n: (B, H) = W_hn h_{t-1} + b_hn;  weight_hh: (3H, H)
+    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
+    """
+    W_hr, W_hz, W_hn = np.split(weight_hh, BLOCKS, axis=0)  # (H, H) each
+    direct = z_t[..., None] * np.eye(z_t.shape[-1], dtype=z_t.dtype)  # diag(z_t)
+    through_z = ((h_prev - n_t) * z_t * (1 - z_t))[..., None] * W_hz
+    dn_da = (1 - z_t) * (1 - n_t * n_t)  # (B, H) ∂h_t/∂n_t ⊙ tanh'
+    through_n = dn_da[..., None] * (r_t[..., None] * W_hn + (Wh_n * r_t * (1 - r_t))[..., None] * W_hr)
+    return direct + through_z + through_n
+# --8<-- [end:gru_jacobian]
+
+
+# --8<-- [start:gru_step_forward]
+def gru_step_forward(Wx, h_prev, weight_hh_T, bias_hh, reset_after=True):
+    """gru_step that also returns the cache its backward needs.
+
+    Wx: (B, 3H) input terms;  h_prev: (B, H);  weight_hh_T: (H, 3H);  bias_hh: (3H,)
+    returns h_t: (B, H) and cache = (h_prev, r_t, z_t, n_t, Wh_n); Wh_n is None when reset_after=False
+    """
+    H = h_prev.shape[-1]
+    Wx_r, Wx_z, Wx_n = np.split(Wx, BLOCKS, axis=-1)
+    if reset_after:
+        Wh = h_prev @ weight_hh_T + bias_hh  # (B, 3H) recurrent terms of r, z, n
+        Wh_r, Wh_z, Wh_n = np.split(Wh, BLOCKS, axis=-1)
+    else:
+        Wh = h_prev @ weight_hh_T[:, :2 * H] + bias_hh[:2 * H]  # (B, 2H): r and z only
+        (Wh_r, Wh_z), Wh_n = np.split(Wh, 2, axis=-1), None
+    r_t = gru_reset_gate(Wx_r, Wh_r)
+    z_t = gru_update_gate(Wx_z, Wh_z)
+    if reset_after:
+        n_t = gru_candidate_reset_after(Wx_n, r_t, Wh_n)
+    else:
+        n_t = gru_candidate_reset_before(Wx_n, r_t, h_prev, weight_hh_T[:, 2 * H:].T, bias_hh[2 * H:])
+    return gru_hidden_state(z_t, n_t, h_prev), (h_prev, r_t, z_t, n_t, Wh_n)
+# --8<-- [end:gru_step_forward]
+
+
+# --8<-- [start:gru_step_backward]
+def gru_step_backward(dh_t, cache, weight_hh, reset_after=True):
+    """One step back, gate by gate; the two reset positions differ only where r_t sits.
+
+    dh_t: (B, H) the full gradient of h_t;  cache: from gru_step_forward;  weight_hh: (3H, H)
+    returns δa^x_t, δa^h_t: (B, 3H) and δh_{t-1}^next: (B, H)
+    """
+    h_prev, r_t, z_t, n_t, Wh_n = cache
+    H = h_prev.shape[-1]
+    W_hn = weight_hh[2 * H:]  # (H, H)
+    dn_t = gru_backward_candidate(dh_t, z_t)
+    dz_t = gru_backward_update_gate(dh_t, h_prev, n_t)
+    da_n = tanh_backward(n_t, dn_t)  # gradient of n_t's pre-activation
+    if reset_after:
+        dr_t = gru_backward_reset_gate_after(da_n, Wh_n)
+    else:
+        dr_t = gru_backward_reset_gate_before(da_n, h_prev, W_hn)
+    da_r = sigmoid_backward(r_t, dr_t)
+    da_z = sigmoid_backward(z_t, dz_t)
+    da_x = np.concatenate([da_r, da_z, da_n], axis=-1)  # input terms: blocks r, z, n
+    if reset_after:  # n's recurrent term is multiplied by r_t
+        da_h = np.concatenate([da_r, da_z, r_t * da_n], axis=-1)
+        dh_prev = gru_backward_hidden_state(dh_t, z_t, da_h, weight_hh)
+    else:  # n's recurrent term is W_hn (r_t ⊙ h_{t-1}) + b_hn: r_t comes after W_hn^T
+        da_h = da_x
+        dh_prev = gru_backward_hidden_state(dh_t, z_t, da_h[..., :2 * H], weight_hh[:2 * H]) \
+            + r_t * (da_n @ W_hn)
+    return da_x, da_h, dh_prev
+# --8<-- [end:gru_step_backward]
+
+
+# --8<-- [start:gru_backward]
+def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, reset_after=True):
+    """Backpropagation through time (BPTT) for gru(x, h0, ..., reset_after).
+
+    Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n with respect to every input of gru.
+    x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
+    dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
+    returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    """
+    H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    _check_rank("x", x, (2, 3))
+    T, batch, D = x.shape[0], x.shape[1:-1], x.shape[-1]
+    h = _state_or_zeros("h0", h0, batch, H, x)
+    dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
+    dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
+    # Forward, as in gru, keeping each step's cache and the vector each block of W_hh multiplied
+    Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (BLOCKS * H,))
+    weight_hh_T = np.ascontiguousarray(weight_hh.T)
+    h_prev_all = np.empty((T,) + batch + (H,), dtype=x.dtype)  # h_{t-1}: for W_hr, W_hz (and W_hn)
+    n_input_all = np.empty_like(h_prev_all)  # h_{t-1} or r_t ⊙ h_{t-1}: for W_hn
+    caches = []
+    for t in range(T):
+        h_prev_all[t] = h
+        h, cache = gru_step_forward(Wx_all[t], h, weight_hh_T, bias_hh, reset_after)
+        n_input_all[t] = h_prev_all[t] if reset_after else cache[1] * h_prev_all[t]
+        caches.append(cache)
+    # Backward, from the last step to the first
+    da_x_all, da_h_all = np.empty_like(Wx_all), np.empty_like(Wx_all)  # (T, B, 3H)
+    for t in reversed(range(T)):
+        da_x_all[t], da_h_all[t], dh = gru_step_backward(dh + dy[t], caches[t], weight_hh, reset_after)
+    da_x_2d = da_x_all.reshape(-1, BLOCKS * H)  # (T*B, 3H): one product sums over time and batch
+    da_h_2d = da_h_all.reshape(-1, BLOCKS * H)
+    d_weight_hh = np.concatenate([
+        linear_backward_weight(da_h_2d[:, :2 * H], h_prev_all.reshape(-1, H)),   # r, z
+        linear_backward_weight(da_h_2d[:, 2 * H:], n_input_all.reshape(-1, H))])  # n
+    return {"x": (da_x_2d @ weight_ih).reshape(x.shape),
+            "h0": dh,
+            "weight_ih": linear_backward_weight(da_x_2d, x.reshape(-1, D)),
+            "weight_hh": d_weight_hh,
+            "bias_ih": da_x_2d.sum(axis=0),
+            "bias_hh": da_h_2d.sum(axis=0)}
+# --8<-- [end:gru_backward]
+
+
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.
 
 def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):

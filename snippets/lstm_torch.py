@@ -190,6 +190,253 @@ def _forget_block_size(bias_ih, bias_hh):
     return bias_ih.shape[0] // BLOCKS
 
 
+# Backward pass: the gradients of a loss L, written δv = ∂L/∂v (code: dv), one formula each.
+# δa_t = (δa^i, δa^f, δa^g, δa^o) are the gradients of the four pre-activations
+# a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, in the row-block order i, f, g, o.
+
+# --8<-- [start:sigmoid_backward]
+def sigmoid_backward(s, ds):
+    """Through s = σ(a):  δa = s ⊙ (1 - s) ⊙ δs   (σ' = σ(1 - σ), from the output s).
+
+    s: (B, H) the gate value;  ds: (B, H) its gradient  ->  δa: (B, H)
+    """
+    return s * (1 - s) * ds
+# --8<-- [end:sigmoid_backward]
+
+
+# --8<-- [start:tanh_backward]
+def tanh_backward(y, dy):
+    """Through y = tanh(a):  δa = (1 - y ⊙ y) ⊙ δy   (tanh' = 1 - tanh², from the output y).
+
+    y: (B, H) the tanh output;  dy: (B, H) its gradient  ->  δa: (B, H)
+    """
+    return (1 - y * y) * dy
+# --8<-- [end:tanh_backward]
+
+
+# --8<-- [start:lstm_backward_output_gate]
+def lstm_backward_output_gate(dh_t, c_t):
+    """Output gate, from h_t = o_t ⊙ tanh(c_t):  δo_t = δh_t ⊙ tanh(c_t).
+
+    dh_t, c_t: (B, H)  ->  δo_t: (B, H)
+    """
+    return dh_t * tanh(c_t)
+# --8<-- [end:lstm_backward_output_gate]
+
+
+# --8<-- [start:lstm_backward_cell_state]
+def lstm_backward_cell_state(dh_t, o_t, c_t, dc_next):
+    """Cell state:  δc_t = δc_t^next + o_t ⊙ (1 - tanh²(c_t)) ⊙ δh_t.
+
+    dc_next: (B, H) what step t+1 hands back along the cell state, f_{t+1} ⊙ δc_{t+1}
+             (at the last step: ∂L/∂c_n); the second term arrives through h_t.
+    dh_t, o_t, c_t: (B, H)  ->  δc_t: (B, H)
+    """
+    tanh_c = tanh(c_t)
+    return dc_next + o_t * (1 - tanh_c * tanh_c) * dh_t
+# --8<-- [end:lstm_backward_cell_state]
+
+
+# --8<-- [start:lstm_backward_forget_gate]
+def lstm_backward_forget_gate(dc_t, c_prev):
+    """Forget gate, from c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t:  δf_t = δc_t ⊙ c_{t-1}.
+
+    dc_t, c_prev: (B, H)  ->  δf_t: (B, H)
+    """
+    return dc_t * c_prev
+# --8<-- [end:lstm_backward_forget_gate]
+
+
+# --8<-- [start:lstm_backward_input_gate]
+def lstm_backward_input_gate(dc_t, g_t):
+    """Input gate:  δi_t = δc_t ⊙ g_t.
+
+    dc_t, g_t: (B, H)  ->  δi_t: (B, H)
+    """
+    return dc_t * g_t
+# --8<-- [end:lstm_backward_input_gate]
+
+
+# --8<-- [start:lstm_backward_candidate]
+def lstm_backward_candidate(dc_t, i_t):
+    """Candidate:  δg_t = δc_t ⊙ i_t.
+
+    dc_t, i_t: (B, H)  ->  δg_t: (B, H)
+    """
+    return dc_t * i_t
+# --8<-- [end:lstm_backward_candidate]
+
+
+# --8<-- [start:lstm_backward_cell_carry]
+def lstm_backward_cell_carry(dc_t, f_t):
+    """What step t hands back along the cell state:  δc_{t-1}^next = f_t ⊙ δc_t.
+
+    dc_t, f_t: (B, H)  ->  (B, H). No weight matrix and no derivative of an activation:
+    only the forget gate scales the gradient on this path.
+    """
+    return f_t * dc_t
+# --8<-- [end:lstm_backward_cell_carry]
+
+
+# --8<-- [start:lstm_backward_hidden_state]
+def lstm_backward_hidden_state(da_t, weight_hh):
+    """What step t hands back to h_{t-1}:  δh_{t-1}^next = W_hh^T δa_t.
+
+    da_t: (B, 4H) gradients of the pre-activations, blocks i, f, g, o;  weight_hh: (4H, H)
+    returns (B, H); the full δh_{t-1} adds δy_{t-1}, the gradient of the output y_{t-1}.
+    """
+    return da_t @ weight_hh
+# --8<-- [end:lstm_backward_hidden_state]
+
+
+# --8<-- [start:linear_backward_weight]
+def linear_backward_weight(da, v):
+    """Gradient of a weight W in a = W v + ...:  δW = Σ δa v^T, summed over the batch (and time).
+
+    da: (N, K) gradients of a;  v: (N, M) the vectors W multiplied (x_t for W_ih, h_{t-1} for W_hh)
+    returns δW: (K, M). The biases get Σ δa (the same sum without v).
+    """
+    return da.T @ v
+# --8<-- [end:linear_backward_weight]
+
+
+# --8<-- [start:lstm_jacobian]
+def lstm_jacobian(i_t, f_t, g_t, o_t, c_prev, c_t, weight_hh):
+    """One step's full Jacobian ∂h_t/∂h_{t-1} (c_{t-1} held fixed): the paths through o_t,
+    and through f_t, i_t, g_t into c_t and on to h_t.
+
+    i_t, f_t, g_t, o_t, c_prev, c_t: (B, H);  weight_hh: (4H, H), blocks W_hi, W_hf, W_hg, W_ho
+    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
+    """
+    W_hi, W_hf, W_hg, W_ho = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
+    tanh_c = tanh(c_t)
+    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
+        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
+        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
+    return (o_t * (1 - o_t) * tanh_c)[..., None] * W_ho + (o_t * (1 - tanh_c * tanh_c))[..., None] * dc_dh
+# --8<-- [end:lstm_jacobian]
+
+
+# --8<-- [start:lstm_cell_jacobian]
+def lstm_cell_jacobian(i_t, f_t, g_t, c_prev, o_prev, weight_hh):
+    """One step's exact dc_t/dc_{t-1}: diag(f_t) plus the gate paths, since c_{t-1} also
+    reaches the gates through h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1}).
+
+    i_t, f_t, g_t, c_prev, o_prev: (B, H);  weight_hh: (4H, H)
+    returns (B, H, H): entry [b, k, j] = dc_t[b, k] / dc_{t-1}[b, j]
+    """
+    W_hi, W_hf, W_hg, _ = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
+    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
+        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
+        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
+    tanh_c = tanh(c_prev)
+    dh_dc = o_prev * (1 - tanh_c * tanh_c)  # (B, H) the diagonal of ∂h_{t-1}/∂c_{t-1}
+    direct = f_t[..., None] * torch.eye(f_t.shape[-1], dtype=f_t.dtype, device=f_t.device)  # diag(f_t)
+    return direct + dc_dh * dh_dc[..., None, :]
+# --8<-- [end:lstm_cell_jacobian]
+
+
+# --8<-- [start:lstm_step_forward]
+def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
+    """lstm_step that also returns the cache its backward needs.
+
+    Wx: (B, 4H) input terms;  h_prev, c_prev: (B, H);  weight_hh_T: (H, 4H);  bias_hh: (4H,)
+    returns h_t, c_t: (B, H) and cache = (c_prev, i_t, f_t, g_t, o_t, c_t)
+    """
+    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 4H) recurrent terms of all gates
+    Wx_i, Wx_f, Wx_g, Wx_o = Wx.chunk(BLOCKS, dim=-1)
+    Wh_i, Wh_f, Wh_g, Wh_o = Wh.chunk(BLOCKS, dim=-1)
+    i_t = lstm_input_gate(Wx_i, Wh_i)
+    f_t = lstm_forget_gate(Wx_f, Wh_f)
+    g_t = lstm_candidate(Wx_g, Wh_g)
+    o_t = lstm_output_gate(Wx_o, Wh_o)
+    c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
+    h_t = lstm_hidden_state(o_t, c_t)
+    return h_t, c_t, (c_prev, i_t, f_t, g_t, o_t, c_t)
+# --8<-- [end:lstm_step_forward]
+
+
+# --8<-- [start:lstm_step_backward]
+def lstm_step_backward(dh_t, dc_next, cache, weight_hh):
+    """One step back, gate by gate.
+
+    dh_t: (B, H) the full gradient of h_t (δy_t plus what step t+1 handed back)
+    dc_next: (B, H) what step t+1 handed back along the cell state
+    cache: from lstm_step_forward;  weight_hh: (4H, H)
+    returns δa_t: (B, 4H), and δh_{t-1}^next, δc_{t-1}^next: (B, H)
+    """
+    c_prev, i_t, f_t, g_t, o_t, c_t = cache
+    do_t = lstm_backward_output_gate(dh_t, c_t)
+    dc_t = lstm_backward_cell_state(dh_t, o_t, c_t, dc_next)
+    df_t = lstm_backward_forget_gate(dc_t, c_prev)
+    di_t = lstm_backward_input_gate(dc_t, g_t)
+    dg_t = lstm_backward_candidate(dc_t, i_t)
+    da_t = torch.cat([sigmoid_backward(i_t, di_t), sigmoid_backward(f_t, df_t),
+                           tanh_backward(g_t, dg_t), sigmoid_backward(o_t, do_t)], dim=-1)
+    return da_t, lstm_backward_hidden_state(da_t, weight_hh), lstm_backward_cell_carry(dc_t, f_t)
+# --8<-- [end:lstm_step_backward]
+
+
+# --8<-- [start:lstm_backward]
+def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, dc_n=None):
+    """Backpropagation through time (BPTT) for lstm(x, h0, c0, ...).
+
+    Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n + Σ dc_n ⊙ c_n with respect to every input of lstm.
+    x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros
+    dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n, dc_n: (B, H) or (H,), ∂L/∂h_n and ∂L/∂c_n, None for zeros
+    returns {"x", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    """
+    H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    _check_rank("x", x, (2, 3))
+    T, batch, D = x.shape[0], x.shape[1:-1], x.shape[-1]
+    h = _state_or_zeros("h0", h0, batch, H, x)
+    c = _state_or_zeros("c0", c0, batch, H, x)
+    dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
+    dh = _state_or_zeros("dh_n", dh_n, batch, H, x).clone()  # never an alias of the caller's array
+    dc = _state_or_zeros("dc_n", dc_n, batch, H, x).clone()
+    # Forward, as in lstm, keeping each step's cache and h_{t-1}
+    Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (BLOCKS * H,))
+    weight_hh_T = weight_hh.T
+    h_prev_all = x.new_empty((T,) + batch + (H,))
+    caches = []
+    for t in range(T):
+        h_prev_all[t] = h
+        h, c, cache = lstm_step_forward(Wx_all[t], h, c, weight_hh_T, bias_hh)
+        caches.append(cache)
+    # Backward, from the last step to the first
+    da_all = torch.empty_like(Wx_all)  # (T, B, 4H) gradients of the pre-activations
+    for t in reversed(range(T)):
+        da_all[t], dh, dc = lstm_step_backward(dh + dy[t], dc, caches[t], weight_hh)
+    da_2d = da_all.reshape(-1, BLOCKS * H)  # (T*B, 4H): one product sums over time and batch
+    return {"x": (da_2d @ weight_ih).reshape(x.shape),
+            "h0": dh,
+            "c0": dc,
+            "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
+            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "bias_ih": da_2d.sum(0),
+            "bias_hh": da_2d.sum(0)}
+# --8<-- [end:lstm_backward]
+
+
+# Training with the explicit backward: one autograd operation whose gradients come from
+# lstm_backward, not from autograd. y, h_n, c_n = LSTMFunction.apply(x, h0, c0, weight_ih,
+# weight_hh, bias_ih, bias_hh); torch.autograd.gradcheck checks it in float64.
+
+class LSTMFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+        ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+        y, (h_n, c_n) = lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+        return y, h_n.clone(), c_n.clone()  # new tensors even when T = 0
+
+    @staticmethod
+    def backward(ctx, dy, dh_n, dc_n):
+        x, h0, c0, *parameters = ctx.saved_tensors
+        grads = lstm_backward(x, h0, c0, *parameters, dy, dh_n, dc_n)
+        return (grads["x"], None if h0 is None else grads["h0"], None if c0 is None else grads["c0"],
+                grads["weight_ih"], grads["weight_hh"], grads["bias_ih"], grads["bias_hh"])
+
+
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.
 
 def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):

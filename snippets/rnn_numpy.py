@@ -100,6 +100,107 @@ def rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
 # --8<-- [end:rnn]
 
 
+# Backward pass: the gradients of a loss L, written δv = ∂L/∂v (code: dv), one formula each.
+# δa_t is the gradient of the pre-activation a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh.
+
+# --8<-- [start:tanh_backward]
+def tanh_backward(y, dy):
+    """Through y = tanh(a):  δa = (1 - y ⊙ y) ⊙ δy   (tanh' = 1 - tanh², from the output y).
+
+    y: (B, H) the tanh output;  dy: (B, H) its gradient  ->  δa: (B, H)
+    """
+    return (1 - y * y) * dy
+# --8<-- [end:tanh_backward]
+
+
+# --8<-- [start:rnn_backward_hidden_state]
+def rnn_backward_hidden_state(da_t, weight_hh):
+    """What step t hands back to h_{t-1}:  δh_{t-1} = W_hh^T δa_t.
+
+    da_t: (B, H) gradient of the pre-activation;  weight_hh: (H, H)
+    returns (B, H); the full δh_{t-1} adds δy_{t-1}, the gradient of the output y_{t-1}.
+    """
+    return da_t @ weight_hh
+# --8<-- [end:rnn_backward_hidden_state]
+
+
+# --8<-- [start:linear_backward_weight]
+def linear_backward_weight(da, v):
+    """Gradient of a weight W in a = W v + ...:  δW = Σ δa v^T, summed over the batch (and time).
+
+    da: (N, K) gradients of a;  v: (N, M) the vectors W multiplied (x_t for W_ih, h_{t-1} for W_hh)
+    returns δW: (K, M). The biases get Σ δa (the same sum without v).
+    """
+    return da.T @ v
+# --8<-- [end:linear_backward_weight]
+
+
+# --8<-- [start:clip_grad_norm]
+def clip_grad_norm(g, max_norm):
+    """Clipping by norm  g ← g · min(1, max_norm / (‖g‖ + 1e-6)), like torch.nn.utils.clip_grad_norm_.
+
+    g: an array, or a dict of arrays (such as rnn_backward's result) clipped together:
+    ‖g‖ is then the norm of all of them as one vector. The direction is kept; only a
+    gradient longer than max_norm is shortened. Returns a new array or dict.
+    """
+    arrays = list(g.values()) if isinstance(g, dict) else [g]
+    norm = np.sqrt(sum(np.sum(a * a) for a in arrays))
+    scale = min(1.0, float(max_norm) / (float(norm) + 1e-6))
+    if isinstance(g, dict):
+        return {name: a * scale for name, a in g.items()}
+    return g * scale
+# --8<-- [end:clip_grad_norm]
+
+
+# --8<-- [start:rnn_step_backward]
+def rnn_step_backward(dh_t, h_t, weight_hh):
+    """One step back through h_t = tanh(a_t).
+
+    dh_t: (B, H) the full gradient of h_t;  h_t: (B, H) the forward output;  weight_hh: (H, H)
+    returns δa_t: (B, H) and δh_{t-1}: (B, H) through this step
+    """
+    da_t = tanh_backward(h_t, dh_t)
+    return da_t, rnn_backward_hidden_state(da_t, weight_hh)
+# --8<-- [end:rnn_step_backward]
+
+
+# --8<-- [start:rnn_backward]
+def rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None):
+    """Backpropagation through time (BPTT) for rnn(x, h0, ...).
+
+    Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n with respect to every input of rnn.
+    x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
+    dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
+    returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    """
+    H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    _check_rank("x", x, (2, 3))
+    T, batch, D = x.shape[0], x.shape[1:-1], x.shape[-1]
+    h0 = _state_or_zeros("h0", h0, batch, H, x)
+    dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
+    dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
+    # Forward, as in rnn: the h_t of every step is all the backward needs
+    Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (H,))
+    weight_hh_T = np.ascontiguousarray(weight_hh.T)
+    y, h = np.empty((T,) + batch + (H,), dtype=x.dtype), h0
+    for t in range(T):
+        h = rnn_step(Wx_all[t], h, weight_hh_T, bias_hh)
+        y[t] = h
+    # Backward, from the last step to the first
+    da_all = np.empty_like(y)  # (T, B, H) gradients of the pre-activations
+    for t in reversed(range(T)):
+        da_all[t], dh = rnn_step_backward(dh + dy[t], y[t], weight_hh)
+    h_prev_all = np.concatenate([h0[None], y])[:T]  # (T, B, H): h_{t-1} of every step
+    da_2d = da_all.reshape(-1, H)  # (T*B, H): one product sums over time and batch
+    return {"x": (da_2d @ weight_ih).reshape(x.shape),
+            "h0": dh,
+            "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
+            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "bias_ih": da_2d.sum(axis=0),
+            "bias_hh": da_2d.sum(axis=0)}
+# --8<-- [end:rnn_backward]
+
+
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.
 
 def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):

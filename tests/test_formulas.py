@@ -15,10 +15,12 @@ import torch
 from book import catalogue
 
 from .conftest import as_numpy
+from .independent_backward import INDEPENDENT_BACKWARD
 
 FORMULAS = catalogue.formulas()
 IDS = list(FORMULAS)
 B, H = 3, 4
+BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}  # row blocks of weight_hh per module
 
 
 def function(formula_id, framework):
@@ -29,14 +31,22 @@ def function(formula_id, framework):
 def random_arguments(formula_id, rng):
     """float64 arguments for a formula function, by parameter name."""
     arguments = {}
+    blocks = BLOCKS[FORMULAS[formula_id]["module"]]
     for name in inspect.signature(function(formula_id, "numpy")).parameters:
         if name in {"W_hn", "W_hh"}:
             shape = (H, H)
         elif name == "b_hn":
             shape = (H,)
+        elif name == "weight_hh":  # all row blocks of the module, (kH, H)
+            shape = (blocks * H, H)
+        elif name in {"da_t", "da_h"}:  # gradients of all pre-activations, (B, kH)
+            shape = (B, blocks * H)
+        elif name == "max_norm":
+            arguments[name] = np.asarray(rng.uniform(0.5, 3.0))
+            continue
         else:
             shape = (B, H)
-        if name in {"f_t", "i_t", "o_t", "r_t", "z_t"}:  # gate values lie in (0, 1)
+        if name in {"f_t", "i_t", "o_t", "r_t", "z_t", "o_prev", "s"}:  # gate values lie in (0, 1)
             arguments[name] = rng.uniform(0.01, 0.99, size=shape)
         else:
             arguments[name] = rng.normal(scale=2.0, size=shape)
@@ -82,6 +92,9 @@ INDEPENDENT = {
     "gru_hidden_state": lambda a: _elementwise(lambda z, n, h: (1 - z) * n + z * h,
                                                a["z_t"], a["n_t"], a["h_prev"]),
 }
+
+
+INDEPENDENT.update(INDEPENDENT_BACKWARD)
 
 
 def test_every_formula_has_an_independent_check():
