@@ -41,7 +41,8 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check"}  # not book.katex: it holds Node
+# not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.layer_diagrams", "book.plots", "book.site_check"}
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -252,7 +253,8 @@ def _device_name(device):
 
 
 def _diagram(name, lang, page):
-    return _figure("diagram", _book("diagrams"), name, lang)
+    layers = _book("layer_diagrams")  # the layers x directions x time figure of docs/modules
+    return _figure("diagram", layers if name in layers.NAMES else _book("diagrams"), name, lang)
 
 
 def _plot(name, lang, page):
