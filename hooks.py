@@ -7,6 +7,7 @@ Directives (one per line in a page):
     ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...)
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
     ::plot <name>    an executed matplotlib figure from book/plots.py
+    ::example <name> examples/<name>.py and what it printed, run now (book/examples.py)
     ::glossary       the Korean-English glossary table of book/glossary.yml
     ::formula_index  every formula of the catalogue, linked to the page that shows it
     ::build_info     the versions and the device this build ran the snippets on
@@ -42,7 +43,8 @@ DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 # not book.katex: it holds Node
-RELOADED = {"book.catalogue", "book.diagrams", "book.layer_diagrams", "book.plots", "book.site_check"}
+RELOADED = {"book.catalogue", "book.diagrams", "book.layer_diagrams", "book.examples", "book.plots",
+            "book.site_check"}
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -270,6 +272,13 @@ def _figure(kind, module, name, lang):
             f'<figcaption>{html.escape(module.title(name, lang))}</figcaption>\n</figure>\n')
 
 
+def _example(name, lang, page):
+    try:
+        return _book("examples").markdown(name, LABELS[lang]["run"])
+    except (ValueError, RuntimeError) as error:
+        raise PluginError(str(error)) from error
+
+
 def _glossary(_name, lang, page):
     labels = LABELS[lang]
     entries = _book("catalogue").glossary()
@@ -316,7 +325,7 @@ def _build_info(_name, lang, page):
 
 
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
-               "formula_index": _formula_index, "build_info": _build_info}
+               "formula_index": _formula_index, "build_info": _build_info, "example": _example}
 
 
 # --------------------------------------------------------------------------- content
