@@ -95,6 +95,6 @@ def _draw(name, lang):
     c.text(62, 403, W["output"], "n", anchor="start")
     c.rect(40, 420, 26, 16, "dg-box dg-tanh", "h_n")
     c.text(62, 426, "h_n, c_n", "m", "h_n", anchor="start")
-    c.text(128, 425, W["h_n"], "n", anchor="start")
+    c.text(124, 425, W["h_n"], "n", anchor="start")
     return c
 

@@ -65,10 +65,10 @@ def build(name, config, dtype, device, seed=0):
     return module, x, initial, call
 
 
-def expected(name, module, x, initial, call):
+def expected(name, module, x, initial, call, grad=False):
     """torch.nn's results: (output, h_n) or (output, (h_n, c_n)), through pack/pad for lengths."""
     states = None if initial[0] is None else (initial[0] if name != "lstm" else tuple(initial))
-    with torch.no_grad():
+    with torch.set_grad_enabled(grad):
         if call["lengths"] is None:
             return module(x, states)
         packed = pack_padded_sequence(x, torch.tensor(call["lengths"]), batch_first=call["batch_first"],
@@ -230,3 +230,19 @@ def test_layer_helpers_are_identical_copies(framework):
     blocks = [re.search(r"# Layers: reading a state_dict.*?(?=# Input checks)", t, re.DOTALL).group(0)
               for t in texts]
     assert blocks[0] == blocks[1] == blocks[2]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_torch_snippet_backpropagates_like_torch_nn(name, device):
+    """Gradients of every parameter through layers, both directions and lengths match torch.nn's."""
+    module, x, initial, call = build(name, "3layers-bi-nobias-states-lengths", torch.float64, device)
+    theirs = flatten(expected(name, module, x, initial, call, grad=True))
+    parameters = dict(module.named_parameters())  # state_dict() would be detached
+    mine = flatten(getattr(MODELS[name][2], f"{name}_layers")(x, parameters, *initial, **call))
+    weights = list(parameters.values())
+    for outputs in (theirs, mine):
+        loss = sum((out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype, device=device).view_as(out)).sum()
+                   for out in outputs)
+        outputs[:] = torch.autograd.grad(loss, weights)
+    for a, b in zip(mine, theirs):
+        assert max_error(a, b) <= 1e-10
