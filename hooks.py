@@ -7,6 +7,7 @@ Directives (one per line in a page):
     ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...)
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
     ::plot <name>    an executed matplotlib figure from book/plots.py
+    ::example <name> examples/<name>.py and what it printed, run now (book/examples.py)
     ::glossary       the Korean-English glossary table of book/glossary.yml
     ::exercise <id>  an exercise of book/exercises.yml, its solution folded and, if it
                      computes, run now and checked against its expected answer
@@ -43,8 +44,10 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.plots", "book.site_check",
-            "book.diagrams_backward", "book.plots_backward"}  # not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.layer_diagrams",
+            "book.plots", "book.site_check", "book.diagrams_backward", "book.plots_backward"}  # not book.katex: it holds Node
+# Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
+FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -255,17 +258,17 @@ def _device_name(device):
 
 
 def _diagram(name, lang, page):
-    return _figure("diagram", _figure_module("diagrams", name), name, lang)
+    return _figure("diagram", _figure_module("diagram", name), name, lang)
 
 
 def _plot(name, lang, page):
-    return _figure("plot", _figure_module("plots", name), name, lang)
+    return _figure("plot", _figure_module("plot", name), name, lang)
 
 
 def _figure_module(kind, name):
-    """book/<kind>.py, or book/<kind>_backward.py (the backpropagation part) when it has `name`."""
-    backward = _book(f"{kind}_backward")
-    return backward if name in backward.NAMES else _book(kind)
+    """The book/ module that draws figure `name`: the first of FIGURE_MODULES[kind] that has it."""
+    modules = [_book(m) for m in FIGURE_MODULES[kind]]
+    return next((m for m in modules if name in m.NAMES), modules[0])
 
 
 def _figure(kind, module, name, lang):
@@ -282,6 +285,10 @@ def _exercise(name, lang, page):
     try:
         return exercises.render(name, lang, page.file.src_uri.removesuffix(f".{lang}.md"))
     except exercises.ExerciseError as error:
+def _example(name, lang, page):
+    try:
+        return _book("examples").markdown(name, LABELS[lang]["run"])
+    except (ValueError, RuntimeError) as error:
         raise PluginError(str(error)) from error
 
 
@@ -331,7 +338,8 @@ def _build_info(_name, lang, page):
 
 
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
-               "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise}
+               "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise,
+               "example": _example}
 
 
 # --------------------------------------------------------------------------- content

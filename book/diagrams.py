@@ -218,8 +218,9 @@ def _n(v):
 class _Canvas:
     """Collects SVG elements; each belongs to a part, which decides its highlight state."""
 
-    def __init__(self, name, lang, width, height, highlight=None):
+    def __init__(self, name, lang, width, height, highlight=None, texts=None):
         self.name, self.lang, self.w, self.h = name, lang, width, height
+        self.texts = texts  # (title, description) for a diagram drawn outside this module
         self.words = WORDS[lang]
         self.highlight = highlight  # None: no highlighting; a set: highlight these parts, dim the rest
         self.body = []
@@ -302,10 +303,11 @@ class _Canvas:
                         f'<path class="dg-head-{"hl" if k.startswith("hl") else k}" d="M0 0L10 5L0 10z"/></marker>'
                         for k in sorted(self.markers))
         i = LANGS.index(self.lang)
+        title, desc = self.texts or (TITLES[n][i], DESCRIPTIONS[n][i])
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.w} {self.h}" class="dg" role="img" '
                 f'aria-labelledby="dg-{n}-title dg-{n}-desc">'
-                f'<title id="dg-{n}-title">{_esc(TITLES[n][i])}</title>'
-                f'<desc id="dg-{n}-desc">{_esc(DESCRIPTIONS[n][i])}</desc>'
+                f'<title id="dg-{n}-title">{_esc(title)}</title>'
+                f'<desc id="dg-{n}-desc">{_esc(desc)}</desc>'
                 f'<defs>{marks}</defs>' + "".join(self.body) + "</svg>")
 
 

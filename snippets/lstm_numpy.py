@@ -16,6 +16,9 @@ the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
 `lstm_cell` and `lstm` compute those terms for all four gates in one matrix product each.
 """
 
+import re
+from collections.abc import Mapping
+
 import numpy as np
 
 BLOCKS = 4  # row blocks of weight_ih and weight_hh: i, f, g, o
@@ -420,6 +423,347 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
             "bias_ih": da_2d.sum(axis=0),
             "bias_hh": da_2d.sum(axis=0)}
 # --8<-- [end:lstm_backward]
+
+
+# --8<-- [start:lstm_projection]
+def lstm_projection(o_t, c_t, W_hr):
+    """Projected hidden state  h_t = W_hr (o_t ⊙ tanh(c_t))   (nn.LSTM with proj_size = P > 0).
+
+    o_t, c_t: (B, H);  W_hr: (P, H)  ->  h_t: (B, P)
+    The cell keeps H units; what it shows (and feeds back) is a linear map of size P.
+    """
+    return lstm_hidden_state(o_t, c_t) @ W_hr.T
+# --8<-- [end:lstm_projection]
+
+
+# --8<-- [start:lstm_projected_step]
+def lstm_projected_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh, W_hr):
+    """One time step of an LSTM with a projection: lstm_step with h_t = W_hr (o_t ⊙ tanh(c_t)).
+
+    Wx: (B, 4H) input terms, blocks i, f, g, o;  h_prev: (B, P), the projected state
+    c_prev: (B, H);  weight_hh_T: (P, 4H);  bias_hh: (4H,);  W_hr: (P, H)
+    returns h_t: (B, P), c_t: (B, H)
+    """
+    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 4H) recurrent terms of all gates
+    Wx_i, Wx_f, Wx_g, Wx_o = np.split(Wx, BLOCKS, axis=-1)
+    Wh_i, Wh_f, Wh_g, Wh_o = np.split(Wh, BLOCKS, axis=-1)
+    i_t = lstm_input_gate(Wx_i, Wh_i)
+    f_t = lstm_forget_gate(Wx_f, Wh_f)
+    g_t = lstm_candidate(Wx_g, Wh_g)
+    o_t = lstm_output_gate(Wx_o, Wh_o)
+    c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
+    h_t = lstm_projection(o_t, c_t, W_hr)
+    return h_t, c_t
+# --8<-- [end:lstm_projected_step]
+
+
+# --8<-- [start:lstm_direction]
+def lstm_direction(x, lengths, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """One layer, one direction, over a padded batch: the loop of `lstm`, plus lengths.
+
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b]
+    h0: (B, P), c0: (B, H);  weight_hr: (P, H), or None for no projection (then P = H)
+    At step t only the sequences that are still running (t < length) move on; the others
+    keep their states, and their output is 0, as pad_packed_sequence pads it.
+    returns y: (T, B, P), the h_t of every step, and h_n: (B, P), c_n: (B, H)
+    """
+    Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): the input terms of all steps at once
+    h, c = h0, c0
+    y = np.zeros(x.shape[:-1] + h0.shape[-1:], dtype=x.dtype)
+    for t in range(x.shape[0]):
+        if weight_hr is None:
+            h_t, c_t = lstm_step(Wx_all[t], h, c, weight_hh.T, bias_hh)
+        else:
+            h_t, c_t = lstm_projected_step(Wx_all[t], h, c, weight_hh.T, bias_hh, weight_hr)
+        running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
+        h = np.where(running, h_t, h)
+        c = np.where(running, c_t, c)
+        y[t] = np.where(running, h_t, 0)
+    return y, h, c
+# --8<-- [end:lstm_direction]
+
+
+# --8<-- [start:lstm_layers]
+def lstm_layers(x, params, h0=None, c0=None, *, batch_first=False, lengths=None):
+    """torch.nn.LSTM in eval mode, all of it: layers, directions, proj_size, lengths.
+
+    x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
+    params: {name: array} with torch.nn.LSTM's state_dict names (weight_ih_l0,
+        bias_hh_l1_reverse, weight_hr_l0, ...), e.g.
+        {k: v.detach().numpy() for k, v in nn.LSTM(...).state_dict().items()}.
+        The number of layers L, the directions (2 if there are _reverse keys), the
+        projection size P (weight_hr, else P = H) and the biases are read from the keys.
+    h0: (L*dirs, B, P), c0: (L*dirs, B, H), without B for unbatched x; None for zeros
+    lengths: B ints in any order, 1 <= length <= T, or None for all T. Gives what
+        pack_padded_sequence(x, lengths, enforce_sorted=False) and pad_packed_sequence
+        give: max(lengths) steps, zeros after each sequence's end, final states from each
+        sequence's last step, and the reverse direction starting from that step.
+    returns output: (T, B, dirs*P) (batch_first: (B, T, dirs*P)), the last layer's h_t
+        with both directions side by side, and (h_n, c_n): (L*dirs, B, P), (L*dirs, B, H),
+        the final states of every layer and direction, row layer*dirs + direction.
+    Dropout between layers acts only in training and is not reproduced. T = 0 gives an
+    empty output and h_n, c_n = h0, c0.
+    """
+    layers, H, P = _layer_parameters(params, x, projection=True)
+    x, lengths, batched = _time_major(x, batch_first, lengths)
+    rows = (len(layers) * len(layers[0]), x.shape[1])  # (L*dirs, B)
+    h0 = _initial_states("h0", h0, rows + (P,), batched, x)
+    c0 = _initial_states("c0", c0, rows + (H,), batched, x)
+    h_n, c_n = [], []
+    for layer in layers:  # the output of one layer is the input of the next
+        outputs = []
+        for direction, p in enumerate(layer):
+            k = len(h_n)  # row of h_n and c_n: layer * dirs + direction
+            if direction == 0:
+                y, h, c = lstm_direction(x, lengths, h0[k], c0[k], **p)
+            else:  # each sequence read backwards from its own last step, then put back in order
+                y, h, c = lstm_direction(_reverse_padded(x, lengths), lengths, h0[k], c0[k], **p)
+                y = _reverse_padded(y, lengths)
+            outputs.append(y)
+            h_n.append(h)
+            c_n.append(c)
+        x = np.concatenate(outputs, axis=-1)  # (T, B, dirs*P)
+    return _output_layout(x, batch_first, batched), (_stacked(h_n, batched), _stacked(c_n, batched))
+# --8<-- [end:lstm_layers]
+
+
+# LSTM variants: the 1997 cell without a forget gate, peephole connections, coupled gates.
+
+# --8<-- [start:lstm_cell_state_no_forget]
+def lstm_cell_state_no_forget(c_prev, i_t, g_t):
+    """State update of the 1997 LSTM, without a forget gate  c_t = c_{t-1} + i_t ⊙ g_t.
+
+    c_prev, i_t, g_t: (B, H)  ->  c_t: (B, H)
+    lstm_cell_state with f_t = 1: the cell can add, but never erase.
+    """
+    return c_prev + i_t * g_t
+# --8<-- [end:lstm_cell_state_no_forget]
+
+
+# --8<-- [start:lstm_peephole_input_gate]
+def lstm_peephole_input_gate(Wx_i, Wh_i, w_ci, c_prev):
+    """Input gate with a peephole  i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi + w_ci ⊙ c_{t-1}).
+
+    Wx_i, Wh_i: (B, H) input and recurrent terms;  w_ci: (H,) peephole weights;  c_prev: (B, H)
+    returns i_t: (B, H); w_ci = 0 gives lstm_input_gate.
+    """
+    return sigmoid(Wx_i + Wh_i + w_ci * c_prev)
+# --8<-- [end:lstm_peephole_input_gate]
+
+
+# --8<-- [start:lstm_peephole_forget_gate]
+def lstm_peephole_forget_gate(Wx_f, Wh_f, w_cf, c_prev):
+    """Forget gate with a peephole  f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf + w_cf ⊙ c_{t-1}).
+
+    Wx_f, Wh_f: (B, H) input and recurrent terms;  w_cf: (H,) peephole weights;  c_prev: (B, H)
+    returns f_t: (B, H); w_cf = 0 gives lstm_forget_gate.
+    """
+    return sigmoid(Wx_f + Wh_f + w_cf * c_prev)
+# --8<-- [end:lstm_peephole_forget_gate]
+
+
+# --8<-- [start:lstm_peephole_output_gate]
+def lstm_peephole_output_gate(Wx_o, Wh_o, w_co, c_t):
+    """Output gate with a peephole  o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho + w_co ⊙ c_t).
+
+    Wx_o, Wh_o: (B, H) input and recurrent terms;  w_co: (H,) peephole weights
+    c_t: (B, H), the NEW cell state: the output gate looks at what it is about to show.
+    returns o_t: (B, H); w_co = 0 gives lstm_output_gate.
+    """
+    return sigmoid(Wx_o + Wh_o + w_co * c_t)
+# --8<-- [end:lstm_peephole_output_gate]
+
+
+# --8<-- [start:lstm_coupled_input_gate]
+def lstm_coupled_input_gate(f_t):
+    """Coupled input and forget gate (CIFG)  i_t = 1 - f_t.
+
+    f_t: (B, H)  ->  i_t: (B, H). What is erased is what gets written: with it,
+    c_t = f_t ⊙ c_{t-1} + (1 - f_t) ⊙ g_t, the GRU's h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ n_t.
+    """
+    return 1 - f_t
+# --8<-- [end:lstm_coupled_input_gate]
+
+
+# --8<-- [start:lstm_no_forget_step]
+def lstm_no_forget_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
+    """One step of the 1997 LSTM (no forget gate). Three row blocks: i, g, o.
+
+    Wx: (B, 3H) input terms;  h_prev, c_prev: (B, H);  weight_hh_T: (H, 3H);  bias_hh: (3H,)
+    returns h_t, c_t: (B, H)
+    """
+    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 3H) recurrent terms
+    Wx_i, Wx_g, Wx_o = np.split(Wx, 3, axis=-1)
+    Wh_i, Wh_g, Wh_o = np.split(Wh, 3, axis=-1)
+    i_t = lstm_input_gate(Wx_i, Wh_i)
+    g_t = lstm_candidate(Wx_g, Wh_g)
+    o_t = lstm_output_gate(Wx_o, Wh_o)
+    c_t = lstm_cell_state_no_forget(c_prev, i_t, g_t)
+    h_t = lstm_hidden_state(o_t, c_t)
+    return h_t, c_t
+# --8<-- [end:lstm_no_forget_step]
+
+
+# --8<-- [start:lstm_peephole_step]
+def lstm_peephole_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh, w_ci, w_cf, w_co):
+    """One step of an LSTM with peephole connections (Gers & Schmidhuber 2000).
+
+    Wx: (B, 4H) input terms, blocks i, f, g, o;  h_prev, c_prev: (B, H)
+    weight_hh_T: (H, 4H);  bias_hh: (4H,);  w_ci, w_cf, w_co: (H,) peephole weights
+    returns h_t, c_t: (B, H); all three peephole weights 0 give lstm_step.
+    """
+    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 4H) recurrent terms of all gates
+    Wx_i, Wx_f, Wx_g, Wx_o = np.split(Wx, 4, axis=-1)
+    Wh_i, Wh_f, Wh_g, Wh_o = np.split(Wh, 4, axis=-1)
+    i_t = lstm_peephole_input_gate(Wx_i, Wh_i, w_ci, c_prev)
+    f_t = lstm_peephole_forget_gate(Wx_f, Wh_f, w_cf, c_prev)
+    g_t = lstm_candidate(Wx_g, Wh_g)
+    c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
+    o_t = lstm_peephole_output_gate(Wx_o, Wh_o, w_co, c_t)  # after c_t: it sees the new state
+    h_t = lstm_hidden_state(o_t, c_t)
+    return h_t, c_t
+# --8<-- [end:lstm_peephole_step]
+
+
+# --8<-- [start:lstm_cifg_step]
+def lstm_cifg_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
+    """One step of an LSTM with coupled input and forget gates (CIFG). Three row blocks: f, g, o.
+
+    Wx: (B, 3H) input terms;  h_prev, c_prev: (B, H);  weight_hh_T: (H, 3H);  bias_hh: (3H,)
+    returns h_t, c_t: (B, H)
+    """
+    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 3H) recurrent terms
+    Wx_f, Wx_g, Wx_o = np.split(Wx, 3, axis=-1)
+    Wh_f, Wh_g, Wh_o = np.split(Wh, 3, axis=-1)
+    f_t = lstm_forget_gate(Wx_f, Wh_f)
+    i_t = lstm_coupled_input_gate(f_t)
+    g_t = lstm_candidate(Wx_g, Wh_g)
+    o_t = lstm_output_gate(Wx_o, Wh_o)
+    c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
+    h_t = lstm_hidden_state(o_t, c_t)
+    return h_t, c_t
+# --8<-- [end:lstm_cifg_step]
+
+
+# Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
+
+_PARAMETER = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
+
+
+def _layer_parameters(params, x, projection):
+    """A torch.nn state_dict as layers[l][direction] = {weight_ih, weight_hh, bias_ih, bias_hh
+    (, weight_hr)}; checks every key and shape against x. Returns (layers, H, P)."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of state_dict names to arrays, got {type(params).__name__}")
+    _check_array("x", x, x)
+    _check_rank("x", x, (2, 3))
+    found = {}  # (layer, direction) -> {name: array}
+    for key, array in params.items():
+        match = _PARAMETER.fullmatch(str(key))
+        if match is None:
+            raise ValueError(f"params has key {key!r}, which this function cannot reproduce "
+                             f"(expected names like weight_ih_l0, bias_hh_l1_reverse)")
+        name, layer, reverse = match.groups()
+        if name == "weight_hr" and not projection:
+            raise ValueError(f"params has key {key!r}: a projection (proj_size) exists for nn.LSTM only")
+        _check_array(key, array, x)
+        found.setdefault((int(layer), int(bool(reverse))), {})[name] = array
+    if not found:
+        raise ValueError("params is empty: expected torch.nn state_dict names like weight_ih_l0")
+    L = 1 + max(layer for layer, _ in found)
+    dirs = 1 + max(direction for _, direction in found)
+    names = {"weight_ih", "weight_hh"} | set().union(*found.values())
+    if names & {"bias_ih", "bias_hh"}:  # bias=True gives both
+        names |= {"bias_ih", "bias_hh"}
+    for layer in range(L):
+        for direction in range(dirs):
+            missing = sorted(names - set(found.get((layer, direction), {})))
+            if missing:
+                raise ValueError(f"params lacks {_key(missing[0], layer, direction)} "
+                                 f"({L} layers, {dirs} directions)")
+    weight_hh = found[0, 0]["weight_hh"]
+    _check_rank("weight_hh_l0", weight_hh, (2,))
+    if weight_hh.shape[0] == 0 or weight_hh.shape[0] % BLOCKS:
+        raise ValueError(f"weight_hh_l0 has {weight_hh.shape[0]} rows, expected a positive multiple of {BLOCKS}")
+    H = weight_hh.shape[0] // BLOCKS
+    P = found[0, 0]["weight_hr"].shape[0] if "weight_hr" in names else H
+    layers = []
+    for layer in range(L):
+        layers.append([])
+        for direction in range(dirs):
+            p = found[layer, direction]
+            expected = {"weight_ih": (BLOCKS * H, x.shape[-1] if layer == 0 else dirs * P),
+                        "weight_hh": (BLOCKS * H, P), "bias_ih": (BLOCKS * H,), "bias_hh": (BLOCKS * H,),
+                        "weight_hr": (P, H)}
+            for name, array in p.items():
+                if tuple(array.shape) != expected[name]:
+                    raise ValueError(f"{_key(name, layer, direction)} has shape {tuple(array.shape)} but expected "
+                                     f"{expected[name]} (hidden size {H}, {dirs} directions, "
+                                     f"{x.shape[-1]} input features)")
+            zeros = np.zeros(BLOCKS * H, dtype=x.dtype)  # no biases: bias=False
+            layers[-1].append({"weight_ih": p["weight_ih"], "weight_hh": p["weight_hh"],
+                               "bias_ih": p.get("bias_ih", zeros), "bias_hh": p.get("bias_hh", zeros),
+                               **({"weight_hr": p["weight_hr"]} if "weight_hr" in p else {})})
+    return layers, H, P
+
+
+def _key(name, layer, direction):
+    return f"{name}_l{layer}" + ("_reverse" if direction else "")
+
+
+def _time_major(x, batch_first, lengths):
+    """x as (T, B, D) (a view, never a copy to write into), lengths as (B,) ints, batched."""
+    batched = x.ndim == 3
+    if not batched:
+        if lengths is not None:
+            raise ValueError(f"lengths needs a batched x, got unbatched x of shape {tuple(x.shape)}")
+        x = x[:, None]  # (T, 1, D)
+    elif batch_first:
+        x = x.swapaxes(0, 1)  # (B, T, D) -> (T, B, D)
+    T, B = x.shape[:2]
+    if lengths is None:
+        return x, np.full(B, T), batched
+    lengths = np.asarray(lengths)
+    if lengths.shape != (B,) or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(f"lengths must be {B} integers (one per sequence), got {lengths.dtype} of shape "
+                         f"{lengths.shape}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths must lie in 1..{T} (the time steps of x), got {lengths.tolist()}")
+    return x[:lengths.max()], lengths, batched  # pad_packed_sequence returns max(lengths) steps
+
+
+def _initial_states(name, state, shape, batched, x):
+    """h0 or c0 as (L*dirs, B, size); None gives zeros."""
+    if state is None:
+        return np.zeros(shape, dtype=x.dtype)
+    _check_array(name, state, x)
+    expected = shape if batched else shape[:1] + shape[2:]
+    if tuple(state.shape) != expected:
+        raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected} "
+                         f"(layers x directions, {'batch, ' if batched else ''}state size)")
+    return state if batched else state[:, None]
+
+
+def _reverse_padded(x, lengths):
+    """Reverse each sequence x[:lengths[b], b] in time, leaving the padding where it is.
+
+    x: (T, B, F) -> (T, B, F); applied twice it gives x back.
+    """
+    t = np.arange(x.shape[0])[:, None]  # (T, 1)
+    source = np.where(t < lengths, lengths - 1 - t, t)  # (T, B): step read for each (t, b)
+    return x[source, np.arange(x.shape[1])]
+
+
+def _output_layout(y, batch_first, batched):
+    if not batched:
+        return y[:, 0]
+    return y.swapaxes(0, 1) if batch_first else y
+
+
+def _stacked(states, batched):
+    """[(B, size)] * (L*dirs) -> (L*dirs, B, size), or (L*dirs, size) unbatched."""
+    stacked = np.stack(states)
+    return stacked if batched else stacked[:, 0]
 
 
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.

@@ -13,6 +13,9 @@ Shapes: B = batch, D = input features, H = hidden size, T = time steps.
 Every function also accepts unbatched inputs (no B axis).
 """
 
+import re
+from collections.abc import Mapping
+
 import torch
 
 BLOCKS = 1  # one row block: the RNN has no gates
@@ -217,6 +220,210 @@ class RNNFunction(torch.autograd.Function):
         grads = rnn_backward(x, h0, *parameters, dy, dh_n)
         return (grads["x"], None if h0 is None else grads["h0"],
                 grads["weight_ih"], grads["weight_hh"], grads["bias_ih"], grads["bias_hh"])
+
+
+# --8<-- [start:rnn_hidden_state_relu]
+def rnn_hidden_state_relu(Wx, Wh):
+    """Hidden state with ReLU  h_t = max(0, W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    (nn.RNN with nonlinearity="relu").
+
+    Wx: (B, H) input term      W_ih x_t + b_ih
+    Wh: (B, H) recurrent term  W_hh h_{t-1} + b_hh
+    returns h_t: (B, H), 0 or more, unbounded above
+    """
+    return torch.relu(Wx + Wh)
+# --8<-- [end:rnn_hidden_state_relu]
+
+
+# --8<-- [start:rnn_direction]
+def rnn_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
+    """One layer, one direction, over a padded batch: the loop of `rnn`, plus lengths.
+
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b];  h0: (B, H)
+    nonlinearity: "tanh" (rnn_hidden_state) or "relu" (rnn_hidden_state_relu)
+    At step t only the sequences that are still running (t < length) move on; the others
+    keep their state, and their output is 0, as pad_packed_sequence pads it.
+    returns y: (T, B, H), the h_t of every step, and h_n: (B, H)
+    """
+    hidden_state = {"tanh": rnn_hidden_state, "relu": rnn_hidden_state_relu}[nonlinearity]
+    Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): the input terms of all steps at once
+    h = h0
+    y = []
+    for t in range(x.shape[0]):
+        Wh = h @ weight_hh.T + bias_hh  # (B, H) recurrent term
+        h_t = hidden_state(Wx_all[t], Wh)
+        running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
+        h = torch.where(running, h_t, h)
+        y.append(torch.where(running, h_t, 0.0))
+    y = torch.stack(y) if y else x.new_zeros(x.shape[:-1] + h0.shape[-1:])
+    return y, h
+# --8<-- [end:rnn_direction]
+
+
+# --8<-- [start:rnn_layers]
+def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinearity="tanh"):
+    """torch.nn.RNN in eval mode, all of it: layers, directions, lengths, tanh or relu.
+
+    x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
+    params: {name: tensor} with torch.nn.RNN's state_dict names (weight_ih_l0,
+        bias_hh_l1_reverse, ...), e.g.
+        nn.RNN(...).state_dict() (any device; x's dtype and device).
+        The number of layers L, the directions (2 if there are _reverse keys) and the
+        biases are read from the keys; nonlinearity is not in a state_dict: pass it.
+    h0: (L*dirs, B, H), without B for unbatched x; None for zeros
+    lengths: B ints in any order, 1 <= length <= T, or None for all T. Gives what
+        pack_padded_sequence(x, lengths, enforce_sorted=False) and pad_packed_sequence
+        give: max(lengths) steps, zeros after each sequence's end, final states from each
+        sequence's last step, and the reverse direction starting from that step.
+    returns output: (T, B, dirs*H) (batch_first: (B, T, dirs*H)), the last layer's h_t
+        with both directions side by side, and h_n: (L*dirs, B, H), the final states of
+        every layer and direction, row layer*dirs + direction.
+    Dropout between layers acts only in training and is not reproduced. T = 0 gives an
+    empty output and h_n = h0.
+    """
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    layers, H, _ = _layer_parameters(params, x, projection=False)
+    x, lengths, batched = _time_major(x, batch_first, lengths)
+    rows = (len(layers) * len(layers[0]), x.shape[1])  # (L*dirs, B)
+    h0 = _initial_states("h0", h0, rows + (H,), batched, x)
+    h_n = []
+    for layer in layers:  # the output of one layer is the input of the next
+        outputs = []
+        for direction, p in enumerate(layer):
+            k = len(h_n)  # row of h_n: layer * dirs + direction
+            if direction == 0:
+                y, h = rnn_direction(x, lengths, h0[k], **p, nonlinearity=nonlinearity)
+            else:  # each sequence read backwards from its own last step, then put back in order
+                y, h = rnn_direction(_reverse_padded(x, lengths), lengths, h0[k], **p, nonlinearity=nonlinearity)
+                y = _reverse_padded(y, lengths)
+            outputs.append(y)
+            h_n.append(h)
+        x = torch.cat(outputs, dim=-1)  # (T, B, dirs*H)
+    return _output_layout(x, batch_first, batched), _stacked(h_n, batched)
+# --8<-- [end:rnn_layers]
+
+
+# Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
+
+_PARAMETER = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
+
+
+def _layer_parameters(params, x, projection):
+    """A torch.nn state_dict as layers[l][direction] = {weight_ih, weight_hh, bias_ih, bias_hh
+    (, weight_hr)}; checks every key and shape against x. Returns (layers, H, P)."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of state_dict names to tensors, got {type(params).__name__}")
+    _check_tensor("x", x, x)
+    _check_rank("x", x, (2, 3))
+    found = {}  # (layer, direction) -> {name: array}
+    for key, array in params.items():
+        match = _PARAMETER.fullmatch(str(key))
+        if match is None:
+            raise ValueError(f"params has key {key!r}, which this function cannot reproduce "
+                             f"(expected names like weight_ih_l0, bias_hh_l1_reverse)")
+        name, layer, reverse = match.groups()
+        if name == "weight_hr" and not projection:
+            raise ValueError(f"params has key {key!r}: a projection (proj_size) exists for nn.LSTM only")
+        _check_tensor(key, array, x)
+        found.setdefault((int(layer), int(bool(reverse))), {})[name] = array
+    if not found:
+        raise ValueError("params is empty: expected torch.nn state_dict names like weight_ih_l0")
+    L = 1 + max(layer for layer, _ in found)
+    dirs = 1 + max(direction for _, direction in found)
+    names = {"weight_ih", "weight_hh"} | set().union(*found.values())
+    if names & {"bias_ih", "bias_hh"}:  # bias=True gives both
+        names |= {"bias_ih", "bias_hh"}
+    for layer in range(L):
+        for direction in range(dirs):
+            missing = sorted(names - set(found.get((layer, direction), {})))
+            if missing:
+                raise ValueError(f"params lacks {_key(missing[0], layer, direction)} "
+                                 f"({L} layers, {dirs} directions)")
+    weight_hh = found[0, 0]["weight_hh"]
+    _check_rank("weight_hh_l0", weight_hh, (2,))
+    if weight_hh.shape[0] == 0 or weight_hh.shape[0] % BLOCKS:
+        raise ValueError(f"weight_hh_l0 has {weight_hh.shape[0]} rows, expected a positive multiple of {BLOCKS}")
+    H = weight_hh.shape[0] // BLOCKS
+    P = found[0, 0]["weight_hr"].shape[0] if "weight_hr" in names else H
+    layers = []
+    for layer in range(L):
+        layers.append([])
+        for direction in range(dirs):
+            p = found[layer, direction]
+            expected = {"weight_ih": (BLOCKS * H, x.shape[-1] if layer == 0 else dirs * P),
+                        "weight_hh": (BLOCKS * H, P), "bias_ih": (BLOCKS * H,), "bias_hh": (BLOCKS * H,),
+                        "weight_hr": (P, H)}
+            for name, array in p.items():
+                if tuple(array.shape) != expected[name]:
+                    raise ValueError(f"{_key(name, layer, direction)} has shape {tuple(array.shape)} but expected "
+                                     f"{expected[name]} (hidden size {H}, {dirs} directions, "
+                                     f"{x.shape[-1]} input features)")
+            zeros = x.new_zeros(BLOCKS * H)  # no biases: bias=False
+            layers[-1].append({"weight_ih": p["weight_ih"], "weight_hh": p["weight_hh"],
+                               "bias_ih": p.get("bias_ih", zeros), "bias_hh": p.get("bias_hh", zeros),
+                               **({"weight_hr": p["weight_hr"]} if "weight_hr" in p else {})})
+    return layers, H, P
+
+
+def _key(name, layer, direction):
+    return f"{name}_l{layer}" + ("_reverse" if direction else "")
+
+
+def _time_major(x, batch_first, lengths):
+    """x as (T, B, D) (a view, never a copy to write into), lengths as (B,) ints, batched."""
+    batched = x.ndim == 3
+    if not batched:
+        if lengths is not None:
+            raise ValueError(f"lengths needs a batched x, got unbatched x of shape {tuple(x.shape)}")
+        x = x[:, None]  # (T, 1, D)
+    elif batch_first:
+        x = x.transpose(0, 1)  # (B, T, D) -> (T, B, D)
+    T, B = x.shape[:2]
+    if lengths is None:
+        return x, torch.full((B,), T, device=x.device), batched
+    lengths = torch.as_tensor(lengths)
+    if tuple(lengths.shape) != (B,) or lengths.is_floating_point() or lengths.is_complex() or \
+            lengths.dtype == torch.bool:
+        raise ValueError(f"lengths must be {B} integers (one per sequence), got {lengths.dtype} of shape "
+                         f"{tuple(lengths.shape)}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths must lie in 1..{T} (the time steps of x), got {lengths.tolist()}")
+    return x[:int(lengths.max())], lengths.to(x.device), batched  # pad_packed_sequence returns max(lengths) steps
+
+
+def _initial_states(name, state, shape, batched, x):
+    """h0 or c0 as (L*dirs, B, size); None gives zeros."""
+    if state is None:
+        return x.new_zeros(shape)
+    _check_tensor(name, state, x)
+    expected = shape if batched else shape[:1] + shape[2:]
+    if tuple(state.shape) != expected:
+        raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected} "
+                         f"(layers x directions, {'batch, ' if batched else ''}state size)")
+    return state if batched else state[:, None]
+
+
+def _reverse_padded(x, lengths):
+    """Reverse each sequence x[:lengths[b], b] in time, leaving the padding where it is.
+
+    x: (T, B, F) -> (T, B, F); applied twice it gives x back.
+    """
+    t = torch.arange(x.shape[0], device=x.device)[:, None]  # (T, 1)
+    source = torch.where(t < lengths, lengths - 1 - t, t)  # (T, B): step read for each (t, b)
+    return x[source, torch.arange(x.shape[1], device=x.device)]
+
+
+def _output_layout(y, batch_first, batched):
+    if not batched:
+        return y[:, 0]
+    return y.transpose(0, 1) if batch_first else y
+
+
+def _stacked(states, batched):
+    """[(B, size)] * (L*dirs) -> (L*dirs, B, size), or (L*dirs, size) unbatched."""
+    stacked = torch.stack(states)
+    return stacked if batched else stacked[:, 0]
 
 
 # Input checks: a wrong shape fails here, with a message, instead of deep inside a product.

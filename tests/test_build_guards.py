@@ -141,3 +141,9 @@ def test_copy_repository_leaves_out_build_output(tmp_path):
 def test_math_in_a_heading_fails_the_build(project, tmp_path):
     replace(project / "docs/gru/update-gate.en.md", "## A *z* that differs", "## A $z$ that differs")
     assert_fails(project, tmp_path, "no math in headings")
+
+
+def test_a_raising_example_script_fails_the_build(project, tmp_path):
+    replace(project / "examples/state_dict_to_numpy.py", "x = torch.randn(3, 5, 3)", "x = torch.randn(3, 5, 7)")
+    assert_fails(project, tmp_path, "example state_dict_to_numpy raised ValueError",
+                 "weight_ih_l0 has shape (16, 3) but expected (16, 7)")

@@ -21,6 +21,7 @@ FORMULAS = catalogue.formulas()
 IDS = list(FORMULAS)
 B, H = 3, 4
 BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}  # row blocks of weight_hh per module
+P = 2  # projection size of lstm_projection
 
 
 def function(formula_id, framework):
@@ -35,7 +36,9 @@ def random_arguments(formula_id, rng):
     for name in inspect.signature(function(formula_id, "numpy")).parameters:
         if name in {"W_hn", "W_hh"}:
             shape = (H, H)
-        elif name == "b_hn":
+        elif name == "W_hr":
+            shape = (P, H)
+        elif name in {"b_hn", "w_ci", "w_cf", "w_co"}:
             shape = (H,)
         elif name == "weight_hh":  # all row blocks of the module, (kH, H)
             shape = (blocks * H, H)
@@ -89,6 +92,17 @@ INDEPENDENT = {
     "gru_candidate_reset_after": lambda a: _elementwise(lambda x, r, h: math.tanh(x + r * h),
                                                         a["Wx_n"], a["r_t"], a["Wh_n"]),
     "gru_candidate_reset_before": _reset_before,
+    "rnn_hidden_state_relu": lambda a: _elementwise(lambda x, h: max(0.0, x + h), a["Wx"], a["Wh"]),
+    "lstm_projection": lambda a: np.array([[sum(a["W_hr"][p, k] * a["o_t"][b, k] * math.tanh(a["c_t"][b, k])
+                                                for k in range(H)) for p in range(P)] for b in range(B)]),
+    "lstm_cell_state_no_forget": lambda a: _elementwise(lambda c, i, g: c + i * g, a["c_prev"], a["i_t"], a["g_t"]),
+    "lstm_peephole_input_gate": lambda a: _elementwise(lambda x, h, w, c: _sigmoid(x + h + w * c),
+                                                       a["Wx_i"], a["Wh_i"], a["w_ci"], a["c_prev"]),
+    "lstm_peephole_forget_gate": lambda a: _elementwise(lambda x, h, w, c: _sigmoid(x + h + w * c),
+                                                        a["Wx_f"], a["Wh_f"], a["w_cf"], a["c_prev"]),
+    "lstm_peephole_output_gate": lambda a: _elementwise(lambda x, h, w, c: _sigmoid(x + h + w * c),
+                                                        a["Wx_o"], a["Wh_o"], a["w_co"], a["c_t"]),
+    "lstm_coupled_input_gate": lambda a: _elementwise(lambda f: 1.0 - f, a["f_t"]),
     "gru_hidden_state": lambda a: _elementwise(lambda z, n, h: (1 - z) * n + z * h,
                                                a["z_t"], a["n_t"], a["h_prev"]),
 }

@@ -103,13 +103,14 @@ def test_every_catalogue_formula_has_both_implementations_and_sections():
 
 
 def test_every_formula_function_is_in_the_catalogue():
-    """A function that implements a formula line (not a cell, step, sequence, their backward,
-    or an activation copy) must be catalogued, or it would have no page, no anchor and no test id."""
+    """A function that implements a formula line (not a cell, step, sequence, direction, layers,
+    their backward, or an activation copy) must be catalogued, or it would have no page, no anchor
+    and no test id."""
     known = set(catalogue.formulas())
     for module in MODULES:
         for name in catalogue.sections(catalogue.snippet_path(module, "numpy")):
-            if name in {f"{module}_step", f"{module}_cell", module, f"{module}_step_forward",
-                        f"{module}_step_backward", f"{module}_backward"} | HELPERS:
+            if (name == module or name.endswith(("_step", "_cell", "_direction", "_layers", "_step_forward",
+                                                 "_step_backward", "_backward")) or name in HELPERS):
                 continue
             assert name in known, f"{name} in snippets/{module}_numpy.py has no catalogue entry"
 
