@@ -10,6 +10,7 @@ Directives (one per line in a page):
     ::glossary       the Korean-English glossary table of book/glossary.yml
     ::formula_index  every formula of the catalogue, linked to the page that shows it
     ::build_info     the versions and the device this build ran the snippets on
+    ::experiment <x> the adding-problem results (book/experiment.py); stale results fail the build
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -314,7 +315,8 @@ def _build_info(_name, lang, page):
 
 
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
-               "formula_index": _formula_index, "build_info": _build_info}
+               "formula_index": _formula_index, "build_info": _build_info,
+               "experiment": lambda what, lang, page: _book("experiment").directive(what, lang)}
 
 
 # --------------------------------------------------------------------------- content
