@@ -456,11 +456,11 @@ FIGURE_LABELS = {
     "ko": {"step": "학습 단계", "mse": "검증 MSE", "baseline": "기준선 (늘 1을 예측)", "time": "시간 단계 t",
            "i": "i: 입력 게이트", "f": "f: 망각 게이트", "c": "c: 셀 상태", "z": "z: 업데이트 게이트",
            "h": "h: 은닉 상태", "u": "입력 값 u", "lstm": "LSTM (망각 게이트 편향 1)", "gru": "GRU",
-           "unit": "단위 {}"},
+           "unit": "단위 {}", "mark": "표시"},
     "en": {"step": "training step", "mse": "validation MSE", "baseline": "baseline (always predict 1)",
            "time": "time step t", "i": "i: input gate", "f": "f: forget gate", "c": "c: cell state",
            "z": "z: update gate", "h": "h: hidden state", "u": "input value u", "lstm": "LSTM (forget-gate bias 1)",
-           "gru": "GRU", "unit": "unit {}"},
+           "gru": "GRU", "unit": "unit {}", "mark": "marker"},
 }
 
 
@@ -521,18 +521,21 @@ def _draw_gates(results, L, lang):
     top.plot(t, lstm["gates"]["i"][unit], color=plots.BLUE, label=L["i"])
     top.plot(t, lstm["gates"]["f"][unit], color=plots.ORANGE, label=L["f"])
     top.set_ylim(-0.05, 1.05)
-    top.set_title(f"{L['lstm']}, {L['unit'].format(unit)}", fontsize=10, loc="left")
+    top.set_title(f"{L['lstm']}, {L['unit'].format(unit)}", fontsize=10, loc="left", pad=14)
     middle.plot(t, lstm["gates"]["c"][unit], color=plots.RED, label=L["c"])
     middle.plot(t, lstm["u"], color=plots.INK, alpha=0.35, linewidth=0.9, drawstyle="steps-mid", label=L["u"])
     gunit = gf["gru"]["unit"]
     bottom.plot(t, gru["gates"]["z"][gunit], color=plots.GREEN, label=L["z"])
     bottom.plot(t, gru["gates"]["h"][gunit], color=plots.PURPLE, label=L["h"])
+    bottom.set_ylim(-1.05, 1.05)  # z in (0, 1), h in (-1, 1)
     bottom.set_title(f"{L['gru']}, {L['unit'].format(gunit)}", fontsize=10, loc="left")
+    for m in lstm["marks"]:
+        top.text(m + 1, 1.07, L["mark"], ha="center", va="bottom", fontsize=8.5)
     bottom.set_xlabel(L["time"])
     bottom.set_xlim(0.5, t[-1] + 0.5)
     for ax in axes:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=1.6)
-    fig.subplots_adjust(left=0.08, right=0.74, top=0.95, bottom=0.09, hspace=0.32)
+    fig.subplots_adjust(left=0.08, right=0.74, top=0.91, bottom=0.09, hspace=0.36)
     return fig
 
 
