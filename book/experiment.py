@@ -48,7 +48,8 @@ def load(path=RESULTS):
     path = Path(path)
     if not path.exists():
         raise StaleResults(f"{path.relative_to(ROOT)} does not exist: run `{COMMAND}`")
-    key = (str(path), path.stat().st_mtime_ns)
+    inputs = [path, ROOT / "experiments/adding.py", *sorted(ROOT.glob("snippets/*_torch.py"))]
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in inputs)  # `mkdocs serve` re-checks after an edit
     if key not in _cache:
         results = json.loads(path.read_text(encoding="utf-8"))
         check_fresh(results, path)

@@ -31,13 +31,22 @@ PAGES = {lang: ROOT / f"docs/experiments/adding-problem.{lang}.md" for lang in (
 
 # ------------------------------------------------------------------------- reproduction (CI)
 
+@pytest.fixture
+def deterministic():
+    """The experiment's settings (one thread, deterministic algorithms), restored afterwards."""
+    threads, strict = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    adding.configure_determinism()
+    yield
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(strict)
+
+
 @pytest.mark.parametrize("model", adding.MODELS)
-def test_one_cell_of_the_grid_reproduces_the_committed_numbers(model):
+def test_one_cell_of_the_grid_reproduces_the_committed_numbers(model, deterministic):
     """Retrain (model, shortest T, seed 0) with the committed settings: same curve, same test MSE."""
     assert RESULTS["device"].startswith("cpu"), "the committed results must come from the CPU (make experiments)"
     T, seed = RESULTS["settings"]["lengths"][0], RESULTS["settings"]["seeds"][0]
     committed = next(c for c in RESULTS["cells"] if (c["model"], c["T"], c["seed"]) == (model, T, seed))
-    adding.configure_determinism()
     cell, _, _ = adding.train_cell(model, T, seed, RESULTS["settings"])
     # float64 on one thread: bit-identical on this machine; another CPU may round a sum differently,
     # so allow a relative 1e-6 (far below the 4 digits the page shows).
@@ -74,9 +83,8 @@ def test_the_forget_bias_sums_to_one_only_in_lstm_fb1():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
-def test_a_short_training_run_on_cuda_matches_the_cpu():
+def test_a_short_training_run_on_cuda_matches_the_cpu(deterministic):
     settings = dict(adding.SETTINGS, steps=20, eval_every=10)
-    adding.configure_determinism()
     for model in adding.MODELS:
         cpu, _, _ = adding.train_cell(model, 10, 0, settings, "cpu")
         cuda, _, _ = adding.train_cell(model, 10, 0, settings, "cuda")
