@@ -157,7 +157,7 @@ def facts(name, results):
         T = short if name == "rnn_short" else longest
         e = s["rnn", T]
         return verdict(e), {"T": T, "mean": e["mean"], "sd": e["sd"], "n": e["n"], "solved": e["solved"],
-                            "baseline": e["baseline"]}
+                            "baseline": e["baseline"], **_percents(results)}
     if name == "rnn_by_length":
         return "ok", {"rows": [(T, s["rnn", T]["mean"], s["rnn", T]["solved"], s["rnn", T]["n"]) for T in lengths]}
     if name == "gated_longest":
@@ -189,11 +189,11 @@ def facts(name, results):
             found = []
             for cell in results["cells"]:
                 if cell["model"] == model and cell["T"] == longest:
-                    limit = 0.5 * results["baseline"][str(longest)]
+                    limit = results["settings"]["failed_fraction"] * results["baseline"][str(longest)]
                     found.append(next((step for step, mse in zip(cell["curve"]["step"], cell["curve"]["mse"])
                                        if mse < limit), None))
             rows.append((model, found))
-        return "ok", {"T": longest, "rows": rows, "steps": results["settings"]["steps"]}
+        return "ok", {"T": longest, "rows": rows, "steps": results["settings"]["steps"], **_percents(results)}
     if name == "verdict":
         rnn_failed = verdict(s["rnn", longest]) == "failed"
         gated = [m for m in results["models"] if m != "rnn" and verdict(s[m, longest]) == "solved"]
@@ -221,6 +221,11 @@ def _at(values):
     return ", ".join(f"{v:.2f}" for v in values["at"])
 
 
+def _percents(results):
+    """The thresholds of 'solved' and 'did not learn', as the text writes them (10%, 50%)."""
+    return {f"{k}_pct": f"{100 * results['settings'][f'{k}_fraction']:g}%" for k in ("solved", "failed")}
+
+
 def _steps(found, never):
     return ", ".join(never if step is None else str(step) for step in found)
 
@@ -238,8 +243,8 @@ CLAIMS = {
                          f"(in theory 1/6 ≈ {v['theory']:.3f}). That is the baseline a trained model has to beat."),
     }},
     "rnn_short": {
-        "solved": {"ko": "T = {T}에서는 기본 RNN도 문제를 풉니다. 시드 {n}개 모두 기준선의 10 % 아래로 내려가 평균 테스트 MSE가 {mean:.4f}입니다.",
-                   "en": "At T = {T} the plain RNN solves the task too: all {n} seeds end below 10 % of the baseline, "
+        "solved": {"ko": "T = {T}에서는 기본 RNN도 문제를 풉니다. 시드 {n}개 모두 기준선의 {solved_pct}보다 낮아지고, 평균 테스트 MSE는 {mean:.4f}입니다.",
+                   "en": "At T = {T} the plain RNN solves the task too: all {n} seeds end below {solved_pct} of the baseline, "
                          "with a mean test MSE of {mean:.4f}."},
         "mixed": {"ko": "T = {T}에서 기본 RNN은 시드 {n}개 중 {solved}개에서만 문제를 풉니다 (평균 테스트 MSE {mean:.4f}).",
                   "en": "At T = {T} the plain RNN solves the task for only {solved} of {n} seeds (mean test MSE {mean:.4f})."},
@@ -247,9 +252,9 @@ CLAIMS = {
                    "en": "Even at T = {T} the plain RNN hardly leaves the baseline (mean test MSE {mean:.4f})."},
     },
     "rnn_longest": {
-        "failed": {"ko": "T = {T}에서 기본 RNN은 배우지 못합니다. 시드 {n}개 모두 기준선의 절반보다 높은 곳에 머물러 평균 "
+        "failed": {"ko": "T = {T}에서 기본 RNN은 배우지 못합니다. 시드 {n}개 모두 기준선의 {failed_pct}보다 높은 곳에 머물러 평균 "
                          "테스트 MSE가 {mean:.4f} ± {sd:.4f}이고, 기준선은 {baseline:.4f}입니다.",
-                   "en": "At T = {T} the plain RNN does not learn: all {n} seeds stay above half the baseline, with a "
+                   "en": "At T = {T} the plain RNN does not learn: all {n} seeds stay above {failed_pct} of the baseline, with a "
                          "mean test MSE of {mean:.4f} ± {sd:.4f} against a baseline of {baseline:.4f}."},
         "mixed": {"ko": "T = {T}에서 기본 RNN은 시드 {n}개 중 {solved}개에서만 문제를 풉니다 (평균 테스트 MSE {mean:.4f} ± {sd:.4f}, "
                         "기준선 {baseline:.4f}).",
@@ -267,7 +272,7 @@ CLAIMS = {
             f"{mean:.4f} at T = {T} ({k}/{n} seeds solved)" for T, mean, k, n in v["rows"]) + ".",
     }},
     "gated_longest": {
-        "all": {"ko": lambda v: (f"같은 T = {v['T']}에서 게이트가 있는 세 모형은 모두 모든 시드에서 문제를 풉니다. 평균 테스트 "
+        "all": {"ko": lambda v: (f"같은 T = {v['T']}에서는 게이트가 있는 세 모형 모두 모든 시드에서 문제를 풉니다. 평균 테스트 "
                                  f"MSE(괄호 안은 풀린 시드 수)는 {_list_rows(v['rows'], 'ko')}입니다."),
                 "en": lambda v: (f"At the same T = {v['T']} all three gated models solve the task with every seed. "
                                  f"Mean test MSE: {_list_rows(v['rows'], 'en')} (seeds solved in brackets).")},
@@ -343,11 +348,11 @@ CLAIMS = {
               "{gru:.3f}.",
     }},
     "breakthrough": {"ok": {
-        "ko": lambda v: (f"T = {v['T']}에서 검증 MSE가 처음으로 기준선의 절반 아래로 내려간 학습 단계를 시드별로 보면 "
+        "ko": lambda v: (f"T = {v['T']}에서 검증 MSE가 처음으로 기준선의 {v['failed_pct']}보다 낮아진 학습 단계를 시드별로 보면 "
                          + "; ".join(f"{NAMES['ko'][m]} {_steps(found, '없음')}" for m, found in v["rows"])
                          + f"입니다 (전체 {v['steps']}단계, '없음'은 끝까지 내려가지 않았다는 뜻)."),
-        "en": lambda v: (f"At T = {v['T']} the training step at which the validation MSE first drops below half the "
-                         f"baseline is, per seed: "
+        "en": lambda v: (f"At T = {v['T']} the training step at which the validation MSE first drops below "
+                         f"{v['failed_pct']} of the baseline is, per seed: "
                          + "; ".join(f"{NAMES['en'][m]} {_steps(found, 'never')}" for m, found in v["rows"])
                          + f" (out of {v['steps']} steps; 'never' means it did not get there)."),
     }},

@@ -26,6 +26,8 @@ from experiments import adding
 from .sitebuild import ROOT, build, shared_build
 
 RESULTS = json.loads(experiment.RESULTS.read_text(encoding="utf-8"))
+PERCENTS = {"solved_pct": f"{RESULTS['settings']['solved_fraction'] * 100:g}%",
+            "failed_pct": f"{RESULTS['settings']['failed_fraction'] * 100:g}%"}
 PAGES = {lang: ROOT / f"docs/experiments/adding-problem.{lang}.md" for lang in ("ko", "en")}
 
 
@@ -214,8 +216,8 @@ def _expected(name):
                       "b": ", ".join(f"{RESULTS['baseline'][str(T)]:.3f}" for T in lengths)}
     if name in ("rnn_short", "rnn_longest"):
         e = s["rnn", short if name == "rnn_short" else longest]
-        return e["verdict"], {"T": short if name == "rnn_short" else longest, **{k: e[k] for k in
-                                                                                 ("mean", "sd", "n", "solved", "baseline")}}
+        return e["verdict"], {"T": short if name == "rnn_short" else longest, **PERCENTS,
+                              **{k: e[k] for k in ("mean", "sd", "n", "solved", "baseline")}}
     if name == "rnn_by_length":
         return "ok", {"rows": [(T, s["rnn", T]["mean"], s["rnn", T]["solved"], s["rnn", T]["n"]) for T in lengths]}
     if name == "gated_longest":
@@ -228,13 +230,13 @@ def _expected(name):
         return ("helps" if ratio > 2 else "hurts" if ratio < 0.5 else "similar"), {
             "T": longest, "default": s["lstm", longest]["mean"], "fb1": s["lstm_fb1", longest]["mean"], "ratio": ratio}
     if name == "breakthrough":
-        limit = 0.5 * RESULTS["baseline"][str(longest)]
+        limit = RESULTS["settings"]["failed_fraction"] * RESULTS["baseline"][str(longest)]
         rows = []
         for model in RESULTS["models"]:
             cells = [c for c in RESULTS["cells"] if (c["model"], c["T"]) == (model, longest)]
             rows.append((model, [next((st for st, m in zip(c["curve"]["step"], c["curve"]["mse"]) if m < limit), None)
                                  for c in cells]))
-        return "ok", {"T": longest, "rows": rows, "steps": RESULTS["settings"]["steps"]}
+        return "ok", {"T": longest, "rows": rows, "steps": RESULTS["settings"]["steps"], **PERCENTS}
     if name in ("gates_lstm_input", "gates_lstm_forget", "gates_gru"):
         model, gate = {"gates_lstm_input": ("lstm_fb1", "i"), "gates_lstm_forget": ("lstm_fb1", "f"),
                        "gates_gru": ("gru", "z")}[name]
