@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: deps serve test build bench clean
+.PHONY: deps serve test build bench clean experiments
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11.5 on PATH (set PYTHON=...)"; exit 1; }
@@ -35,6 +35,13 @@ build: deps
 
 test: deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The adding-problem experiment: trains the grid (about 15 minutes on one CPU thread) and writes
+# book/results/adding.json, which the build reads and checks against the code. DEVICE=cuda runs it on a
+# GPU and writes book/results/adding-cuda.json instead (the book and CI use the CPU results); JOBS=2 trains
+# two cells at once, one thread each (same numbers).
+experiments: deps
+	nice -n 10 $(BIN)/python -m experiments.adding --device $(or $(DEVICE),cpu) --jobs $(or $(JOBS),1)
 
 bench: deps
 	$(BIN)/python benchmarks/snippets_speed.py

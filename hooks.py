@@ -13,6 +13,7 @@ Directives (one per line in a page):
                      computes, run now and checked against its expected answer
     ::formula_index  every formula of the catalogue, linked to the page that shows it
     ::build_info     the versions and the device this build ran the snippets on
+    ::experiment <x> the adding-problem results (book/experiment.py); stale results fail the build
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -44,7 +45,7 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.layer_diagrams",
+RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment", "book.layer_diagrams",
             "book.plots", "book.site_check", "book.diagrams_backward", "book.plots_backward"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
@@ -339,7 +340,8 @@ def _build_info(_name, lang, page):
 
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
                "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise,
-               "example": _example}
+               "example": _example,
+               "experiment": lambda what, lang, page: _book("experiment").directive(what, lang)}
 
 
 # --------------------------------------------------------------------------- content
