@@ -10,6 +10,7 @@ Directives (one per line in a page):
     ::glossary       the Korean-English glossary table of book/glossary.yml
     ::formula_index  every formula of the catalogue, linked to the page that shows it
     ::build_info     the versions and the device this build ran the snippets on
+    ::explorer <m>   the gate explorer of book/explorers.py (lstm or gru), with its NumPy cases
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -41,7 +42,7 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check"}  # not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check", "book.explorers"}  # not book.katex: it holds Node
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -313,8 +314,15 @@ def _build_info(_name, lang, page):
             f"| device | {device} |\n| Python | {sys.version.split()[0]} |\n")
 
 
+def _explorer(name, lang, page):
+    explorers = _book("explorers")
+    if name not in explorers.NAMES:
+        raise PluginError(f"unknown explorer {name!r}; book/explorers.py has: {', '.join(explorers.NAMES)}")
+    return explorers.render(name, lang, up="../" * page.url.count("/"))
+
+
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
-               "formula_index": _formula_index, "build_info": _build_info}
+               "formula_index": _formula_index, "build_info": _build_info, "explorer": _explorer}
 
 
 # --------------------------------------------------------------------------- content
