@@ -21,6 +21,7 @@ The GRU candidate uses the fixed weights ``GRU_WEIGHTS``, shown on the page.
 
 import html
 import json
+import re
 
 import numpy as np
 
@@ -77,25 +78,25 @@ WORDS = {
         "f_t": "망각 게이트", "i_t": "입력 게이트", "g_t": "후보 셀 상태", "o_t": "출력 게이트",
         "c_prev": "이전 셀 상태", "c_t": "새 셀 상태", "h_t": "새 은닉 상태",
         "z_t": "업데이트 게이트", "n_t": "후보 은닉 상태", "h_prev": "이전 은닉 상태", "r_t": "리셋 게이트",
-        "N": "단계 수", "c_N": "N 단계 뒤의 셀 상태", "h_N": "N 단계 뒤의 은닉 상태",
+        "N": "단계 수", "c_N": "N단계 뒤의 셀 상태", "h_N": "N단계 뒤의 은닉 상태",
         "n_t_after": "후보 (reset after, PyTorch)", "n_t_before": "후보 (reset before, Cho 등)",
         "gates": "게이트와 입력", "results": "결과",
-        "case": "지금 있는 경우", "nearest": "가장 가까운 경우", "exact": "표의 경우와 정확히 같습니다",
+        "case": "표에서 지금 위치", "nearest": "가장 가까운 행", "exact": "이 행과 정확히 같음",
         "keep_add": "기억을 유지하고 새 내용을 모두 더함", "keep": "기억을 그대로 유지함",
         "replace": "기억을 버리고 새 내용으로 바꿈", "erase": "기억을 지우고 아무것도 받지 않음",
         "meaning": "뜻",
-        "sequence": "시퀀스 모드: 같은 값을 N 단계 동안 유지합니다",
-        "lstm_sequence_note": "c₀ = c_{t−1} 에서 시작해 c_t = f_t c_{t−1} + i_t g_t 를 N 번 되풀이합니다. "
-                              "점선은 처음 기억 가운데 남은 몫 c₀·f^t 입니다.",
-        "gru_sequence_note": "h₀ = h_{t−1} 에서 시작해 h_t = (1 − z_t) n_t + z_t h_{t−1} 을 N 번 되풀이합니다. "
-                             "점선은 처음 상태 가운데 남은 몫 h₀·z^t 입니다.",
-        "time": "시간 단계 t", "chart": "N 단계 동안의 상태 변화",
-        "weights": "두 가중치", "w_keep": "h_{t−1} 에 곱하는 z_t", "w_take": "n_t 에 곱하는 1 − z_t",
+        "sequence": "시퀀스 모드: 같은 값을 N단계 동안 유지합니다",
+        "lstm_sequence_note": "c₀ = c_{t−1}에서 시작해 c_t = f_t c_{t−1} + i_t g_t를 N번 되풀이합니다. "
+                              "점선은 처음 기억 가운데 남은 몫 c₀·fᵗ입니다.",
+        "gru_sequence_note": "h₀ = h_{t−1}에서 시작해 h_t = (1 − z_t) n_t + z_t h_{t−1}을 N번 되풀이합니다. "
+                             "점선은 처음 상태 가운데 남은 몫 h₀·zᵗ입니다.",
+        "time": "시간 단계 t", "chart": "N단계 동안의 상태 변화",
+        "weights": "두 가중치", "w_keep": "h_{t−1}에 곱하는 z_t", "w_take": "n_t에 곱하는 1 − z_t",
         "reset": "리셋 게이트와 후보", "fixed": "고정된 작은 가중치 (은닉 크기 1)",
-        "reset_note": "reset after 는 r_t 를 (W_hn h_{t−1} + b_hn) 에, reset before 는 h_{t−1} 에만 곱합니다. "
-                      "그래서 r_t = 0 이면 reset after 에서는 b_hn 도 사라지고, reset before 에서는 남습니다.",
-        "table": "NumPy 로 계산한 주요 경우",
-        "table_note": "아래 값은 빌드할 때 snippets/ 의 NumPy 함수가 계산했습니다. 자바스크립트가 켜져 있으면 "
+        "reset_note": "reset after는 r_t를 (W_hn h_{t−1} + b_hn)에 곱하고, reset before는 h_{t−1}에만 곱합니다. "
+                      "그래서 r_t = 0이면 reset after에서는 b_hn도 사라지고, reset before에서는 남습니다.",
+        "table": "NumPy로 계산한 주요 경우",
+        "table_note": "아래 값은 사이트를 빌드할 때 snippets/의 NumPy 함수가 계산했습니다. 자바스크립트가 켜져 있으면 "
                       "각 행의 단추로 슬라이더를 그 경우에 맞출 수 있습니다.",
         "set": "이 값으로 맞추기", "noscript": "자바스크립트가 꺼져 있어 슬라이더 대신 아래 표만 보입니다.",
     },
@@ -107,15 +108,15 @@ WORDS = {
         "N": "steps", "c_N": "cell state after N steps", "h_N": "hidden state after N steps",
         "n_t_after": "candidate (reset after, PyTorch)", "n_t_before": "candidate (reset before, Cho et al.)",
         "gates": "Gates and inputs", "results": "Results",
-        "case": "You are in the case", "nearest": "closest case", "exact": "exactly a row of the table",
+        "case": "Where you are in the table", "nearest": "closest row", "exact": "exactly this row",
         "keep_add": "keep the memory and add all of the new content", "keep": "keep the memory unchanged",
         "replace": "discard the memory and replace it with new content",
         "erase": "erase the memory and take in nothing", "meaning": "Meaning",
         "sequence": "Sequence mode: the same values held for N steps",
         "lstm_sequence_note": "Starting from c₀ = c_{t−1}, c_t = f_t c_{t−1} + i_t g_t is repeated N times. "
-                              "The dashed line is what is left of the first memory, c₀·f^t.",
+                              "The dashed line is what is left of the first memory, c₀·fᵗ.",
         "gru_sequence_note": "Starting from h₀ = h_{t−1}, h_t = (1 − z_t) n_t + z_t h_{t−1} is repeated N times. "
-                             "The dashed line is what is left of the first state, h₀·z^t.",
+                             "The dashed line is what is left of the first state, h₀·zᵗ.",
         "time": "time step t", "chart": "The states over N steps",
         "weights": "The two weights", "w_keep": "z_t multiplies h_{t−1}", "w_take": "1 − z_t multiplies n_t",
         "reset": "Reset gate and candidate", "fixed": "Fixed small weights (hidden size 1)",
@@ -203,6 +204,14 @@ def _symbol(name):
     return f"<var>{base}</var>" + (f"<sub>{sub}</sub>" if sub else "")
 
 
+MATH = re.compile(r"\b([a-zA-Z])_(\{[^}]*\}|[a-zA-Z0-9]+)")
+
+
+def _math(text):
+    """Symbols in a sentence as HTML: c_{t−1} -> <var>c</var><sub>t−1</sub>, W_hn -> <var>W</var><sub>hn</sub>."""
+    return MATH.sub(lambda m: f"<var>{m.group(1)}</var><sub>{m.group(2).strip('{}')}</sub>", html.escape(text))
+
+
 def _number(value):
     return f"{value:.4f}".replace("-", "−") if value != 0 else "0.0000"
 
@@ -263,8 +272,8 @@ def _gru_parts(words):
     w = GRU_WEIGHTS
     weights = (f'<div class="gx-weights"><p>{words["weights"]}</p><div class="gx-split" aria-hidden="true">'
                f'<span class="gx-keep"></span><span class="gx-take"></span></div>'
-               f'<p class="gx-legend"><span class="gx-swatch gx-keep"></span>{words["w_keep"]} = '
-               f'<span data-show="z"></span> · <span class="gx-swatch gx-take"></span>{words["w_take"]} = '
+               f'<p class="gx-legend"><span class="gx-swatch gx-keep"></span>{_math(words["w_keep"])} = '
+               f'<span data-show="z"></span> · <span class="gx-swatch gx-take"></span>{_math(words["w_take"])} = '
                f'<span data-show="1-z"></span></p></div>')
     fixed = ", ".join(f"{k} = {v:g}" for k, v in w.items())
     reset = (f'<fieldset class="gx-reset"><legend>{words["reset"]}</legend>'
@@ -272,7 +281,7 @@ def _gru_parts(words):
              f'<p class="gx-formula"><code>after:  n_t = tanh(W_in x_t + b_in + r_t · (W_hn h_{{t−1}} + b_hn))</code><br>'
              f'<code>before: n_t = tanh(W_in x_t + b_in + W_hn (r_t · h_{{t−1}}) + b_hn)</code></p>'
              + _slider("gru", "r_t", words) + _output("gru", "n_t_after", words) + _output("gru", "n_t_before", words)
-             + f'<p class="gx-note">{words["reset_note"]}</p></fieldset>')
+             + f'<p class="gx-note">{_math(words["reset_note"])}</p></fieldset>')
     return weights, reset
 
 
@@ -298,8 +307,8 @@ def render(model, lang, up=""):
     keys = ("c_N", "h_N") if model == "lstm" else ("h_N",)
     sequence = (f'<fieldset class="gx-sequence"><legend>{words["sequence"]}</legend>'
                 + _slider(model, "N", words) + "".join(_output(model, k, words) for k in keys)
-                + f'<svg class="gx-chart" viewBox="0 0 320 160" role="img" aria-label="{words["chart"]}"></svg>'
-                f'<p class="gx-note">{words[model + "_sequence_note"]}</p></fieldset>')
+                + f'<svg class="gx-chart" viewBox="0 0 420 190" role="img" aria-label="{words["chart"]}"></svg>'
+                f'<p class="gx-note">{_math(words[model + "_sequence_note"])}</p></fieldset>')
     return (f'<div class="gate-explorer" data-model="{model}" id="explorer-{model}" lang="{lang}">'
             f'<p class="gx-title"><strong>{words[model + "_title"]}</strong></p>'
             f'<div class="gx-live" hidden>'

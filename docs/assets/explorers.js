@@ -25,8 +25,8 @@
       kept.push(v.c_prev * Math.pow(v.f_t, t));
     }
     return {values: {c_t: c_t, h_t: h_t, c_N: c, h_N: v.o_t * Math.tanh(c)},
-            series: [{name: "c", label: "c_t", data: cs}, {name: "h", label: "h_t", data: hs},
-                     {name: "kept", label: "c\u2080\u00b7f^t", data: kept}]};
+            series: [{name: "c", label: "c\u209c", data: cs}, {name: "h", label: "h\u209c", data: hs},
+                     {name: "kept", label: "c\u2080\u00b7f\u1d57", data: kept}]};
   }
 
   function gru(v, w) {
@@ -42,7 +42,7 @@
       kept.push(v.h_prev * Math.pow(v.z_t, t));
     }
     return {values: {h_t: h_t, n_t_after: after, n_t_before: before, h_N: h},
-            series: [{name: "h", label: "h_t", data: hs}, {name: "kept", label: "h\u2080\u00b7z^t", data: kept}]};
+            series: [{name: "h", label: "h\u209c", data: hs}, {name: "kept", label: "h\u2080\u00b7z\u1d57", data: kept}]};
   }
 
   function text(value) {  // at least 3 decimals, a real minus sign
@@ -74,7 +74,7 @@
 
   function chart(svg, series, words) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var W = 320, H = 160, left = 40, right = 8, top = 10, bottom = 26;
+    var W = 420, H = 190, left = 40, right = 8, top = 12, bottom = 30;
     var steps = series[0].data.length - 1, top_value = 1;
     series.forEach(function (s) {
       s.data.forEach(function (y) { if (isFinite(y)) top_value = Math.max(top_value, Math.abs(y)); });
@@ -89,7 +89,7 @@
       label.textContent = text(tick[0]).replace(/\.?0+$/, "") || "0";
     });
     [0, steps].forEach(function (t) {
-      var label = node("text", {x: x(t), y: H - bottom + 14, "text-anchor": "middle", "class": "gx-tick"}, svg);
+      var label = node("text", {x: x(t), y: H - bottom + 15, "text-anchor": "middle", "class": "gx-tick"}, svg);
       label.textContent = String(t);
     });
     var axis = node("text", {x: (left + W - right) / 2, y: H - 2, "text-anchor": "middle", "class": "gx-tick"}, svg);
@@ -98,7 +98,7 @@
       var points = [];
       s.data.forEach(function (v, t) { if (isFinite(v)) points.push(x(t).toFixed(1) + "," + y(v).toFixed(1)); });
       node("polyline", {points: points.join(" "), "class": "gx-line gx-" + s.name}, svg);
-      var key = node("text", {x: left + 8 + 70 * k, y: top + 10, "class": "gx-key gx-" + s.name}, svg);
+      var key = node("text", {x: left + 10 + 90 * k, y: top + 12, "class": "gx-key gx-" + s.name}, svg);
       key.textContent = "\u2014 " + s.label;
     });
   }
@@ -119,7 +119,7 @@
       var result = data.model === "lstm" ? lstm(v) : gru(v, data.weights);
       for (var name in sliders) {
         var input = sliders[name], row = input.parentNode;
-        row.querySelector(".gx-val").textContent = input.value;
+        row.querySelector(".gx-val").textContent = input.value.replace("-", "\u2212");
         setBar(row.querySelector(".gx-bar"), v[name], Number(input.min), Number(input.max));
       }
       outputs.forEach(function (output) {
