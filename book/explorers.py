@@ -309,7 +309,10 @@ def render(model, lang, up=""):
                 + _slider(model, "N", words) + "".join(_output(model, k, words) for k in keys)
                 + f'<svg class="gx-chart" viewBox="0 0 420 190" role="img" aria-label="{words["chart"]}"></svg>'
                 f'<p class="gx-note">{_math(words[model + "_sequence_note"])}</p></fieldset>')
-    return (f'<div class="gate-explorer" data-model="{model}" id="explorer-{model}" lang="{lang}">'
+    # a <section>, which never nests here: Material's search parser would end data-search-exclude
+    # at the first closing tag of the same name (a <div> would let the rest into the index)
+    return (f'<section class="gate-explorer" data-model="{model}" id="explorer-{model}" lang="{lang}" '
+            f'aria-label="{words[model + "_title"]}" data-search-exclude>'
             f'<p class="gx-title"><strong>{words[model + "_title"]}</strong></p>'
             f'<div class="gx-live" hidden>'
             f'<fieldset><legend>{words["gates"]}</legend>{gates}</fieldset>'
@@ -319,4 +322,4 @@ def render(model, lang, up=""):
             + _cases_table(model, table, words)
             + f'<script type="application/json" class="gate-explorer-cases">{payload}</script>'
             f'<link rel="stylesheet" href="{up}assets/explorers.css">'
-            f'<script src="{up}assets/explorers.js" defer></script></div>\n')
+            f'<script src="{up}assets/explorers.js" defer></script></section>\n')

@@ -123,6 +123,19 @@ def test_static_table_prints_the_key_cases(model):
         assert printed == [w.replace("-", "−") for w in wanted], (printed, wanted)
 
 
+def test_the_explorer_stays_out_of_the_search_index():
+    """Its labels and numbers are no prose to search; the exclusion must cover the whole element."""
+    from material.plugins.search.plugin import Parser
+
+    for model in explorers.NAMES:
+        parser = Parser()
+        parser.feed(f"<h2 id='explorer'>Try</h2><p>before</p>{explorers.render(model, 'en')}<p>after</p>")
+        parser.close()
+        text = " ".join("".join(section.text) for section in parser.data)
+        assert "before" in text and "after" in text, text
+        assert "explorer" not in text and "NumPy" not in text and "0.5" not in text, text
+
+
 def test_bad_input_is_refused_with_a_message():
     with pytest.raises(ValueError, match="unknown explorer 'rnn'"):
         explorers.render("rnn", "ko")
