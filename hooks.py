@@ -14,6 +14,7 @@ Directives (one per line in a page):
     ::formula_index  every formula of the catalogue, linked to the page that shows it
     ::build_info     the versions and the device this build ran the snippets on
     ::experiment <x> the adding-problem results (book/experiment.py); stale results fail the build
+    ::explorer <m>   the gate explorer of book/explorers.py (lstm or gru), with its NumPy cases
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -45,8 +46,9 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment", "book.layer_diagrams",
-            "book.plots", "book.site_check", "book.diagrams_backward", "book.plots_backward"}  # not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
+            "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
+            "book.plots_backward"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -338,9 +340,16 @@ def _build_info(_name, lang, page):
             f"| device | {device} |\n| Python | {sys.version.split()[0]} |\n")
 
 
+def _explorer(name, lang, page):
+    explorers = _book("explorers")
+    if name not in explorers.NAMES:
+        raise PluginError(f"unknown explorer {name!r}; book/explorers.py has: {', '.join(explorers.NAMES)}")
+    return explorers.render(name, lang, up="../" * page.url.count("/"))
+
+
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
                "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise,
-               "example": _example,
+               "example": _example, "explorer": _explorer,
                "experiment": lambda what, lang, page: _book("experiment").directive(what, lang)}
 
 
