@@ -23,6 +23,8 @@ Guards (each raises PluginError, which fails any build):
     show raw TeX); ko/en pages whose formulas differ; a term the
     glossary says to avoid; a broken link or anchor, or an asset from another host, anywhere
     in the built site. Notebook output is cached per snippet content, so it is never stale.
+
+Lab notebooks are published self-contained (book/notebooks.py), with Colab and download buttons.
 """
 
 import hashlib
@@ -48,7 +50,7 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -364,7 +366,9 @@ def _katex(tex, display):
 
 def on_page_content(content, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
-        return _notebook_content(content, page)
+        content = _notebook_content(content, page)
+        return _book("notebooks").add_lab_actions(content, _i18n(config).current_language, page.url,
+                                                  Path(page.file.abs_src_path).name, config.repo_url)
     where = page.file.src_uri
     stray = DISPLAY_MATH.search(content)
     if stray:
@@ -462,6 +466,10 @@ def on_post_build(config):
         return  # the nested build of a second language: check once, at the very end
     site_dir = Path(config.site_dir)
     _book("katex").copy_assets(site_dir)
+    try:  # the downloadable labs carry the snippet files they import
+        _book("notebooks").write_published(site_dir, config.site_url, replace_only=True)
+    except ValueError as error:
+        raise PluginError(f"publishing the lab notebooks: {error}") from error
     (site_dir / "snippets").mkdir(exist_ok=True)
     for path in sorted([*ROOT.glob("snippets/*_numpy.py"), *ROOT.glob("snippets/*_torch.py")]):
         shutil.copyfile(path, site_dir / "snippets" / path.name)

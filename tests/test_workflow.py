@@ -51,7 +51,10 @@ def test_every_action_is_pinned_to_a_commit_and_permissions_are_per_job():
     uses = re.findall(r"uses:\s*(\S+)", text)
     assert uses and all(re.fullmatch(r"actions/[\w-]+@[0-9a-f]{40}", u) for u in uses), uses
     assert re.search(r"^permissions: \{\}$", text, re.M)
-    assert "pages: write" in text and "id-token: write" in text and "contents: write" not in text
+    assert "pages: write" in text and "id-token: write" in text
+    # only the job that pushes the Colab branch `labs` may write the repository, and only main runs it
+    writers = [job for job in re.split(r"^  (?=\w)", text, flags=re.M) if "contents: write" in job]
+    assert len(writers) == 1 and writers[0].startswith("labs:") and "github.ref == 'refs/heads/main'" in writers[0]
     assert "make test" in text and "make build" in text
 
 
