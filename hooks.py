@@ -290,6 +290,9 @@ def _exercise(name, lang, page):
     try:
         return exercises.render(name, lang, page.file.src_uri.removesuffix(f".{lang}.md"))
     except exercises.ExerciseError as error:
+        raise PluginError(str(error)) from error
+
+
 def _example(name, lang, page):
     try:
         return _book("examples").markdown(name, LABELS[lang]["run"])
