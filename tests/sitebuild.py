@@ -33,12 +33,20 @@ def build(project, site_dir, *, cache):
                           capture_output=True, text=True, timeout=600)
 
 
+def _session_dir(tmp_path_factory):
+    """A folder of this test session that all xdist workers share: the parent of a worker's
+    base temp (pytest-N/popen-gwK), or the base temp itself without xdist. (The parent of a
+    plain session's pytest-N is pytest-of-<user>, shared by every session: a stale build.)"""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def shared_build(tmp_path_factory, name, *, cache=False, prepare=None):
     """Build once per test session, whichever xdist worker comes first; return (project, site_dir).
 
     A failed build is remembered, so every test that needs it fails with the build's log.
     """
-    shared = tmp_path_factory.getbasetemp().parent
+    shared = _session_dir(tmp_path_factory)
     project, site_dir, log = shared / f"{name}-project", shared / f"{name}-site", shared / f"{name}.log"
     with FileLock(str(shared / f"{name}.lock")):
         if not log.exists():
