@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from book import catalogue, diagrams, plots, site_check
+from book import catalogue, diagrams, layer_diagrams, plots, site_check
 
 from .sitebuild import ROOT, shared_build
 
@@ -171,7 +171,7 @@ def test_every_diagram_and_plot_is_inline_svg_in_the_page_language(site, lang):
             assert re.search(r"<title[^>]*>[^<]+</title>", svg)
             text = " ".join(re.findall(r">([^<>]+)<", svg))
             assert bool(HANGUL.search(text)) == (lang == "ko"), (page, name)
-    assert found["diagram"] == set(diagrams.NAMES)
+    assert found["diagram"] == set(diagrams.NAMES) | set(layer_diagrams.NAMES)
     assert found["plot"] == set(plots.NAMES)
 
 
