@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: deps serve test build bench clean experiments
+.PHONY: deps serve test build bench mutation clean experiments
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11.5 on PATH (set PYTHON=...)"; exit 1; }
@@ -49,5 +49,16 @@ bench: deps
 	@test -f site/index.html || $(MAKE) build   # page weight is measured on the built site
 	$(BIN)/python benchmarks/page_weight.py
 
+# Mutation testing of snippets/, hooks.py and book/site_check.py against the fast tests (setup.cfg
+# [mutmut]); prints the score, lists survivors. Minutes, not part of `make test`.
+$(VENV)/.mutation-installed: $(VENV)/.installed requirements-mutation.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutation.txt
+	touch $@
+
+mutation: $(VENV)/.mutation-installed
+	rm -rf mutants
+	nice -n 10 $(BIN)/mutmut run --max-children $${MUTATION_JOBS:-2}
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf site .cache test-artifacts
+	rm -rf site .cache test-artifacts mutants

@@ -146,3 +146,47 @@ def test_error_messages_survive_python_optimisations():
             "except ValueError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True)
     assert re.search("x has 5 features but weight_ih expects 4", out.stdout)
+
+
+ARGUMENTS = ["x", "weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("sequence", [False, True], ids=["cell", "sequence"])
+@pytest.mark.parametrize("name", MODULES)
+def test_every_argument_is_named_in_its_error(name, sequence, framework):
+    """Each argument in turn of the wrong type, dtype or rank: the error names that argument."""
+    module, params, convert, blocks = make(name, framework)
+    rng = np.random.default_rng(4)
+    good = dict(zip(ARGUMENTS, [convert(rng.normal(size=(T, B, D) if sequence else (B, D))), *params]))
+    fn = getattr(module, name if sequence else f"{name}_cell")
+    states = [None] * n_states(name)
+    array_type = {"numpy": "numpy.ndarray", "torch": "torch.Tensor"}[framework]
+
+    def call(**changed):
+        arguments = {**good, **changed}
+        return fn(arguments["x"], *states, *[arguments[a] for a in ARGUMENTS[1:]])
+
+    for argument in ARGUMENTS:
+        with pytest.raises(TypeError, match=rf"^{argument} must be a {re.escape(array_type)}, got list$"):
+            call(**{argument: good[argument].tolist()})
+        if argument != "x":
+            wrong = good[argument].astype(np.float32) if framework == "numpy" else good[argument].float()
+            with pytest.raises(ValueError, match=rf"^{argument} has dtype .*float32 but x has dtype .*float64$"):
+                call(**{argument: wrong})
+    with pytest.raises(ValueError, match=r"^weight_ih must have 2 dimensions, got shape \(1, \d+, 4\)$"):
+        call(weight_ih=good["weight_ih"][None])
+    with pytest.raises(ValueError, match=rf"^bias_hh has shape \({blocks * H + 1},\) but expected \({blocks * H},\)"):
+        call(bias_hh=convert(np.zeros(blocks * H + 1)))
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", MODULES)
+def test_x_without_features_or_with_too_many(name, framework):
+    module, params, convert, _ = make(name, framework)
+    cell = getattr(module, f"{name}_cell")
+    states = [None] * n_states(name)
+    with pytest.raises(ValueError, match=r"^x has 0 features but weight_ih expects 4$"):
+        cell(convert(np.array(1.0)), *states, *params)  # a 0-d x
+    with pytest.raises(ValueError, match=r"^x has 5 features but weight_ih expects 4$"):
+        cell(convert(np.ones(5)), *states, *params)  # unbatched
