@@ -122,11 +122,16 @@ def _markdown(text, out=None):
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         match = _FENCE.match(body)
-        if fence:
+        if fence == "$$":  # a display-math block
+            if body.strip().endswith("$$"):
+                fence = None
+        elif fence:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
         elif match:
             fence = match.group(1)
+        elif body.strip() == "$$" or (body.lstrip().startswith("$$") and body.count("$$") == 1):
+            fence = "$$"
         elif body.lstrip().startswith("::") or IGNORE in body or body.lstrip().startswith("$$"):
             pass
         else:
