@@ -26,6 +26,7 @@ import argparse
 import functools
 import io
 import json
+import os
 import re
 import sys
 import tokenize
@@ -365,13 +366,14 @@ def check_file(path, fix=False):
 
 
 def korean_sources(root=ROOT):
-    """Every file of the repository that can hold Korean text (not installed packages)."""
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]) or path.suffix not in SUFFIXES:
-            continue
-        if path.is_file() and _rel(path) not in OWN_FILES:
-            yield path
+    """Every file of the repository that can hold Korean text (not .venv, node_modules, site/)."""
+    root = Path(root)
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIP_DIRS)
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.suffix in SUFFIXES and _rel(path) not in OWN_FILES:
+                yield path
 
 
 def check(paths=None, fix=False):
