@@ -265,7 +265,7 @@ def _spaces_to_remove(text, clean, index):
             if _inside_term(clean, first, base + start):
                 continue
             spans.append((min(where), max(where) + 1))
-    return sorted(spans)
+    return sorted(set(spans))  # one gap may be reached from two tokens: remove it once
 
 
 def _particle(tokens, k, line):
