@@ -57,7 +57,7 @@ def main():
                 tab.goto(url, wait_until="networkidle")
                 tab.wait_for_timeout(200)
                 raw = zipped = html_raw = html_zipped = 0
-                for response_url, response in list(bodies.items()):  # responses may still arrive
+                for response_url, response in list(bodies.items()):  # late responses may still arrive
                     try:
                         body = response.body()
                     except Exception:

@@ -26,6 +26,7 @@ import argparse
 import functools
 import io
 import json
+import os
 import re
 import sys
 import tokenize
@@ -122,11 +123,16 @@ def _markdown(text, out=None):
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         match = _FENCE.match(body)
-        if fence:
+        if fence == "$$":  # a display-math block
+            if body.strip().endswith("$$"):
+                fence = None
+        elif fence:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
         elif match:
             fence = match.group(1)
+        elif body.strip() == "$$" or (body.lstrip().startswith("$$") and body.count("$$") == 1):
+            fence = "$$"
         elif body.lstrip().startswith("::") or IGNORE in body or body.lstrip().startswith("$$"):
             pass
         else:
@@ -259,7 +265,7 @@ def _spaces_to_remove(text, clean, index):
             if _inside_term(clean, first, base + start):
                 continue
             spans.append((min(where), max(where) + 1))
-    return sorted(spans)
+    return sorted(set(spans))  # one gap may be reached from two tokens: remove it once
 
 
 def _particle(tokens, k, line):
@@ -360,13 +366,14 @@ def check_file(path, fix=False):
 
 
 def korean_sources(root=ROOT):
-    """Every file of the repository that can hold Korean text (not installed packages)."""
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]) or path.suffix not in SUFFIXES:
-            continue
-        if path.is_file() and _rel(path) not in OWN_FILES:
-            yield path
+    """Every file of the repository that can hold Korean text (not .venv, node_modules, site/)."""
+    root = Path(root)
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIP_DIRS)
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.suffix in SUFFIXES and _rel(path) not in OWN_FILES:
+                yield path
 
 
 def check(paths=None, fix=False):

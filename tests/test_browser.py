@@ -6,10 +6,12 @@ Screenshots of key pages go to test-artifacts/screenshots/ (not committed).
 
 import functools
 import http.server
+import json
 import os
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -180,3 +182,158 @@ def test_screenshots_of_key_pages(tab, server, page, lang):
     path = SHOTS / f"{page.replace('/', '-')}-{lang}.png"
     tab.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+
+# ----------------------------------------------------------------------------------------
+# What a Korean reader sees: Hangul drawn in a CJK font, lines broken between words, search
+# that finds a word written with an attached particle, diagrams readable on a 375 px phone.
+
+PHONE = {"width": 375, "height": 740}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+CJK_FONT = re.compile(r"CJK|KR|Gothic|고딕|Source Han|Nanum", re.IGNORECASE)
+
+
+def platform_fonts(tab, selector):
+    """The fonts Chromium actually drew the text of an element with (DevTools Protocol)."""
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root["nodeId"], "selector": selector})["nodeId"]
+    assert node, f"no {selector} on the page"
+    return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+
+
+def test_korean_text_is_drawn_with_a_cjk_font_and_a_screenshot_shows_it(tab, server):
+    visit(tab, server, "lstm/state-update", "ko")
+    family = tab.evaluate("getComputedStyle(document.querySelector('article p')).fontFamily")
+    assert family.startswith('"Apple SD Gothic Neo", "Malgun Gothic"'), family  # Korean fonts first
+    text = tab.locator("article p").first.inner_text()
+    fonts = platform_fonts(tab, "article p")
+    cjk = [f for f in fonts if CJK_FONT.search(f["familyName"] + " " + f.get("postScriptName", ""))]
+    assert cjk, f"Hangul drawn without a CJK font: {fonts}"
+    assert sum(f["glyphCount"] for f in cjk) >= len(HANGUL.findall(text)) > 20, (fonts, text[:80])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / "ko-lstm-state-update.png"), full_page=True)
+    assert (SHOTS / "ko-lstm-state-update.png").stat().st_size > 20_000
+
+
+def test_english_pages_keep_materials_font_stack(tab, server):
+    visit(tab, server, "lstm/state-update", "en")
+    family = tab.evaluate("getComputedStyle(document.querySelector('article p')).fontFamily")
+    assert "Apple SD Gothic Neo" not in family and "-apple-system" in family, family
+
+
+def _broken_words(tab):
+    """Hangul words (어절) of the article's prose whose glyphs sit on more than one line."""
+    return tab.evaluate("""() => {
+        const broken = [];
+        for (const block of document.querySelectorAll('article p, article li, article td, article figcaption')) {
+            const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (node.parentElement.closest('code, pre, .katex, svg')) continue;
+                for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}[^\\s]*/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, m.index);
+                    range.setEnd(node, m.index + m[0].length);
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (tops.size > 1) broken.push(m[0]);
+                }
+            }
+        }
+        return broken;
+    }""")
+
+
+@pytest.mark.parametrize("page", ["lstm/index", "gru/conventions", "notation"])
+def test_korean_lines_break_between_words_not_inside_them(browser, server, page):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        tab = context.new_page()
+        visit(tab, server, page, "ko")
+        assert tab.evaluate("getComputedStyle(document.querySelector('article p')).wordBreak") == "keep-all"
+        assert _broken_words(tab) == []
+        # the control: Chromium's default breaks Hangul anywhere, and the check sees it
+        tab.add_style_tag(content="html[lang=ko] body, html[lang=ko] .md-typeset * { word-break: normal !important }")
+        assert _broken_words(tab), "the check cannot see a word broken across lines"
+    finally:
+        context.close()
+
+
+def _label_sizes(tab):
+    """Rendered size in CSS px of every text and tspan of every diagram: font size × scale."""
+    return tab.evaluate("""() => [...document.querySelectorAll('svg.dg')].flatMap(svg => {
+        const scale = svg.getScreenCTM().a;
+        return [...svg.querySelectorAll('text, tspan')].filter(t => t.textContent.trim())
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    })""")
+
+
+@pytest.mark.parametrize("page", ["lstm/index", "gru/index", "rnn"])
+def test_diagram_labels_stay_readable_on_a_phone(browser, server, page):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2)
+    try:
+        tab = context.new_page()
+        visit(tab, server, page, "ko")
+        sizes = _label_sizes(tab)
+        assert sizes and min(sizes) >= 9, f"smallest diagram label {min(sizes):.1f} px at 375 px wide"
+        page_width = tab.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= PHONE["width"], f"the page itself scrolls sideways ({page_width} px)"
+        scrolls = tab.evaluate("[...document.querySelectorAll('figure.diagram')].every(f => f.scrollWidth > f.clientWidth)")
+        assert scrolls, "on a phone each diagram scrolls inside its figure"
+        if page == "lstm/index":
+            tab.locator("figure.diagram").first.scroll_into_view_if_needed()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(SHOTS / "ko-lstm-index-phone.png"))
+        # the control: shrunk to the screen, as before, the labels fall below 9 px
+        tab.add_style_tag(content=".md-typeset figure.diagram svg.dg { min-width: 0 !important }")
+        assert min(_label_sizes(tab)) < 9
+    finally:
+        context.close()
+
+
+def _search(tab, server, query):
+    visit(tab, server, "index", "ko")
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")  # Material runs the query on a key event; typed Hangul alone may not trigger it
+    results = tab.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=10_000)
+    count = -1
+    while results.count() != count:  # Material shows ten pages, then more as the list scrolls
+        count = results.count()
+        results.last.scroll_into_view_if_needed()
+        tab.wait_for_timeout(300)
+    return results.evaluate_all("links => links.map(a => a.href)")
+
+
+def _pages_with_only_attached(site, word):
+    """Pages (URLs) whose text has the word, but every time with a particle attached."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts = {}
+    for doc in index["docs"]:
+        if not doc["location"].startswith("en/"):
+            page = doc["location"].split("#")[0]
+            texts[page] = texts.get(page, "") + " " + re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"])
+    return sorted(page for page, text in texts.items()
+                  if word in text and all(HANGUL.match(text[m.end():m.end() + 1] or " ")
+                                          for m in re.finditer(word, text)))
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    return shared_build(tmp_path_factory, "site")[1]
+
+
+@pytest.mark.parametrize("word", ["게이트", "기울기"])
+def test_search_finds_a_word_written_only_with_particles_attached(tab, server, built_site, word):
+    pages = _pages_with_only_attached(built_site, word)
+    assert pages, f"no page has {word!r} only with particles attached: choose another word"
+    hrefs = {urlsplit(h).path.removeprefix(urlsplit(server).path) for h in _search(tab, server, word)}
+    assert hrefs & set(pages), (pages, sorted(hrefs))
+
+
+def test_search_for_cell_state_finds_the_state_update_page(tab, server):
+    hrefs = _search(tab, server, "셀 상태")
+    assert any(h.startswith(server + "lstm/state-update/") for h in hrefs), hrefs[:10]
