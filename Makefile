@@ -35,6 +35,7 @@ test: deps
 
 bench: deps
 	$(BIN)/python benchmarks/snippets_speed.py
+	$(BIN)/python benchmarks/backward_speed.py
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/page_weight.py
 
