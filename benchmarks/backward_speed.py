@@ -24,16 +24,26 @@ from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch  # noqa: E402
 T, B, D, H = 100, 32, 128, 256
 
 
-def best_of(fn, repeat, sync=lambda: None):
-    fn()  # warm-up: allocator, thread pools, oneDNN primitive cache, cuDNN plans
-    sync()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def interleaved(fns, repeat, sync=lambda: None):
+    """Time each function once per round, in turn, for `repeat` rounds (after one warm-up each).
+
+    On a busy machine the load changes from second to second; timing the candidates side by side
+    and taking the median of the per-round ratios to the first keeps the ratio honest.
+    returns [(best time, median ratio to fns[0])] per function
+    """
+    for fn in fns:  # warm-up: allocator, thread pools, oneDNN primitive cache, cuDNN plans
         fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+    sync()
+    rounds = []
+    for _ in range(repeat):
+        times = []
+        for fn in fns:
+            start = time.perf_counter()
+            fn()
+            sync()
+            times.append(time.perf_counter() - start)
+        rounds.append(times)
+    return [(min(r[k] for r in rounds), statistics.median(r[k] / r[0] for r in rounds)) for k in range(len(fns))]
 
 
 def main():
@@ -48,7 +58,7 @@ def main():
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
     torch.manual_seed(0)
     print(f"forward + backward, T={T} B={B} D={D} H={H} float32, torch {torch.__version__}, numpy {np.__version__}, "
-          f"{where}, best of {args.repeat} (median in brackets)")
+          f"{where}, best times of {args.repeat} interleaved rounds, ratios are medians of the per-round ratios")
     for name, module, np_fn, torch_fn in (("lstm", torch.nn.LSTM, lstm_numpy.lstm_backward, lstm_torch.lstm_backward),
                                           ("gru", torch.nn.GRU, gru_numpy.gru_backward, gru_torch.gru_backward)):
         layer = module(D, H).to(device)
@@ -63,18 +73,19 @@ def main():
             y, _ = layer(x)
             y.backward(dy)
 
-        ref, ref_med = best_of(autograd, args.repeat, sync)
-        with torch.no_grad():
-            detached = [p.detach() for p in params]
-            ours_t, t_med = best_of(lambda: torch_fn(x.detach(), *states, *detached, dy), args.repeat, sync)
-        label = "cuDNN" if device.type == "cuda" else "torch.nn"
-        row = f"{name}: {label} autograd {ref * 1e3:7.2f} ms [{ref_med * 1e3:.2f}]"
+        detached = [p.detach() for p in params]
+        fns = [autograd, lambda: torch.no_grad()(torch_fn)(x.detach(), *states, *detached, dy)]
         if device.type == "cpu":
             x_np, dy_np = x.detach().numpy(), dy.numpy()
             params_np = [p.detach().numpy() for p in params]
-            ours_np, np_med = best_of(lambda: np_fn(x_np, *states, *params_np, dy_np), args.repeat)
-            row += f" | snippets numpy {ours_np * 1e3:7.2f} ms [{np_med * 1e3:.2f}] = {ours_np / ref:.2f}x"
-        print(row + f" | snippets torch explicit {ours_t * 1e3:7.2f} ms [{t_med * 1e3:.2f}] = {ours_t / ref:.2f}x")
+            fns.append(lambda: np_fn(x_np, *states, *params_np, dy_np))
+        (ref, _), (ours_t, ratio_t), *numpy_row = interleaved(fns, args.repeat, sync)
+        label = "cuDNN" if device.type == "cuda" else "torch.nn"
+        row = f"{name}: {label} autograd {ref * 1e3:7.2f} ms"
+        if numpy_row:
+            ours_np, ratio_np = numpy_row[0]
+            row += f" | snippets numpy {ours_np * 1e3:7.2f} ms, ratio {ratio_np:.2f}x"
+        print(row + f" | snippets torch explicit {ours_t * 1e3:7.2f} ms, ratio {ratio_t:.2f}x")
 
 
 if __name__ == "__main__":
