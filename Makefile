@@ -45,6 +45,7 @@ experiments: deps
 
 bench: deps
 	$(BIN)/python benchmarks/snippets_speed.py
+	$(BIN)/python benchmarks/backward_speed.py
 	$(BIN)/python benchmarks/build_speed.py
 	@test -f site/index.html || $(MAKE) build   # page weight is measured on the built site
 	$(BIN)/python benchmarks/page_weight.py

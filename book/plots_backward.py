@@ -40,13 +40,13 @@ LABELS = {
            "gru": "GRU: ‖∂L/∂h_t‖", "time": "시간 단계 t (손실은 t = {}에)", "norm": "기울기의 노름",
            "full": "실제 기울기 (역전파 전체)", "direct_lstm": "직접 경로만: f의 곱",
            "direct_gru": "직접 경로만: z의 곱", "steps_back": "거슬러 간 단계 수 k",
-           "lstm_title": "LSTM: ∂L/∂c_(T−k)", "gru_title": "GRU: ∂L/∂h_(T−k)",
+           "lstm_title": "LSTM: ∂L/∂c_t, t = T − k", "gru_title": "GRU: ∂L/∂h_t, t = T − k",
            "note": "k = {}: 노름 비 {:.2f}, cos {:.2f}"},
     "en": {"rnn": "plain RNN: ‖∂L/∂h_t‖", "lstm": "LSTM: ‖∂L/∂h_t‖", "lstm_c": "LSTM: ‖∂L/∂c_t‖",
            "gru": "GRU: ‖∂L/∂h_t‖", "time": "time step t (the loss is at t = {})", "norm": "norm of the gradient",
            "full": "whole gradient (full backward)", "direct_lstm": "direct path only: product of f",
            "direct_gru": "direct path only: product of z", "steps_back": "steps back k",
-           "lstm_title": "LSTM: ∂L/∂c_(T−k)", "gru_title": "GRU: ∂L/∂h_(T−k)",
+           "lstm_title": "LSTM: ∂L/∂c_t, t = T − k", "gru_title": "GRU: ∂L/∂h_t, t = T − k",
            "note": "k = {}: norm ratio {:.2f}, cos {:.2f}"},
 }
 

@@ -269,23 +269,6 @@ def linear_backward_weight(da, v):
 # --8<-- [end:linear_backward_weight]
 
 
-# --8<-- [start:gru_jacobian]
-def gru_jacobian(r_t, z_t, n_t, h_prev, Wh_n, weight_hh):
-    """One step's full Jacobian ∂h_t/∂h_{t-1} (reset after): the direct path diag(z_t),
-    and the paths through z_t, through n_t, and through r_t into n_t.
-
-    r_t, z_t, n_t, h_prev: (B, H);  Wh_n: (B, H) = W_hn h_{t-1} + b_hn;  weight_hh: (3H, H)
-    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
-    """
-    W_hr, W_hz, W_hn = np.split(weight_hh, BLOCKS, axis=0)  # (H, H) each
-    direct = z_t[..., None] * np.eye(z_t.shape[-1], dtype=z_t.dtype)  # diag(z_t)
-    through_z = ((h_prev - n_t) * z_t * (1 - z_t))[..., None] * W_hz
-    dn_da = (1 - z_t) * (1 - n_t * n_t)  # (B, H) ∂h_t/∂n_t ⊙ tanh'
-    through_n = dn_da[..., None] * (r_t[..., None] * W_hn + (Wh_n * r_t * (1 - r_t))[..., None] * W_hr)
-    return direct + through_z + through_n
-# --8<-- [end:gru_jacobian]
-
-
 # --8<-- [start:gru_step_forward]
 def gru_step_forward(Wx, h_prev, weight_hh_T, bias_hh, reset_after=True):
     """gru_step that also returns the cache its backward needs.
@@ -384,6 +367,23 @@ def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, r
             "bias_ih": da_x_2d.sum(axis=0),
             "bias_hh": da_h_2d.sum(axis=0)}
 # --8<-- [end:gru_backward]
+
+
+# --8<-- [start:gru_jacobian]
+def gru_jacobian(r_t, z_t, n_t, h_prev, Wh_n, weight_hh):
+    """One step's full Jacobian ∂h_t/∂h_{t-1} (reset after): the direct path diag(z_t),
+    and the paths through z_t, through n_t, and through r_t into n_t.
+
+    r_t, z_t, n_t, h_prev: (B, H);  Wh_n: (B, H) = W_hn h_{t-1} + b_hn;  weight_hh: (3H, H)
+    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
+    """
+    W_hr, W_hz, W_hn = np.split(weight_hh, BLOCKS, axis=0)  # (H, H) each
+    direct = z_t[..., None] * np.eye(z_t.shape[-1], dtype=z_t.dtype)  # diag(z_t)
+    through_z = ((h_prev - n_t) * z_t * (1 - z_t))[..., None] * W_hz
+    dn_da = (1 - z_t) * (1 - n_t * n_t)  # (B, H) ∂h_t/∂n_t ⊙ tanh'
+    through_n = dn_da[..., None] * (r_t[..., None] * W_hn + (Wh_n * r_t * (1 - r_t))[..., None] * W_hr)
+    return direct + through_z + through_n
+# --8<-- [end:gru_jacobian]
 
 
 # --8<-- [start:gru_direction]

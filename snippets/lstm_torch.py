@@ -303,42 +303,6 @@ def linear_backward_weight(da, v):
 # --8<-- [end:linear_backward_weight]
 
 
-# --8<-- [start:lstm_jacobian]
-def lstm_jacobian(i_t, f_t, g_t, o_t, c_prev, c_t, weight_hh):
-    """One step's full Jacobian ∂h_t/∂h_{t-1} (c_{t-1} held fixed): the paths through o_t,
-    and through f_t, i_t, g_t into c_t and on to h_t.
-
-    i_t, f_t, g_t, o_t, c_prev, c_t: (B, H);  weight_hh: (4H, H), blocks W_hi, W_hf, W_hg, W_ho
-    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
-    """
-    W_hi, W_hf, W_hg, W_ho = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
-    tanh_c = tanh(c_t)
-    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
-        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
-        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
-    return (o_t * (1 - o_t) * tanh_c)[..., None] * W_ho + (o_t * (1 - tanh_c * tanh_c))[..., None] * dc_dh
-# --8<-- [end:lstm_jacobian]
-
-
-# --8<-- [start:lstm_cell_jacobian]
-def lstm_cell_jacobian(i_t, f_t, g_t, c_prev, o_prev, weight_hh):
-    """One step's exact dc_t/dc_{t-1}: diag(f_t) plus the gate paths, since c_{t-1} also
-    reaches the gates through h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1}).
-
-    i_t, f_t, g_t, c_prev, o_prev: (B, H);  weight_hh: (4H, H)
-    returns (B, H, H): entry [b, k, j] = dc_t[b, k] / dc_{t-1}[b, j]
-    """
-    W_hi, W_hf, W_hg, _ = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
-    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
-        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
-        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
-    tanh_c = tanh(c_prev)
-    dh_dc = o_prev * (1 - tanh_c * tanh_c)  # (B, H) the diagonal of ∂h_{t-1}/∂c_{t-1}
-    direct = f_t[..., None] * torch.eye(f_t.shape[-1], dtype=f_t.dtype, device=f_t.device)  # diag(f_t)
-    return direct + dc_dh * dh_dc[..., None, :]
-# --8<-- [end:lstm_cell_jacobian]
-
-
 # --8<-- [start:lstm_step_forward]
 def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
     """lstm_step that also returns the cache its backward needs.
@@ -419,6 +383,42 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
             "bias_ih": da_2d.sum(0),
             "bias_hh": da_2d.sum(0)}
 # --8<-- [end:lstm_backward]
+
+
+# --8<-- [start:lstm_jacobian]
+def lstm_jacobian(i_t, f_t, g_t, o_t, c_prev, c_t, weight_hh):
+    """One step's full Jacobian ∂h_t/∂h_{t-1} (c_{t-1} held fixed): the paths through o_t,
+    and through f_t, i_t, g_t into c_t and on to h_t.
+
+    i_t, f_t, g_t, o_t, c_prev, c_t: (B, H);  weight_hh: (4H, H), blocks W_hi, W_hf, W_hg, W_ho
+    returns (B, H, H): entry [b, k, j] = ∂h_t[b, k] / ∂h_{t-1}[b, j]
+    """
+    W_hi, W_hf, W_hg, W_ho = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
+    tanh_c = tanh(c_t)
+    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
+        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
+        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
+    return (o_t * (1 - o_t) * tanh_c)[..., None] * W_ho + (o_t * (1 - tanh_c * tanh_c))[..., None] * dc_dh
+# --8<-- [end:lstm_jacobian]
+
+
+# --8<-- [start:lstm_cell_jacobian]
+def lstm_cell_jacobian(i_t, f_t, g_t, c_prev, o_prev, weight_hh):
+    """One step's exact dc_t/dc_{t-1}: diag(f_t) plus the gate paths, since c_{t-1} also
+    reaches the gates through h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1}).
+
+    i_t, f_t, g_t, c_prev, o_prev: (B, H);  weight_hh: (4H, H)
+    returns (B, H, H): entry [b, k, j] = dc_t[b, k] / dc_{t-1}[b, j]
+    """
+    W_hi, W_hf, W_hg, _ = weight_hh.chunk(BLOCKS, dim=0)  # (H, H) each
+    dc_dh = (i_t * (1 - i_t) * g_t)[..., None] * W_hi \
+        + (f_t * (1 - f_t) * c_prev)[..., None] * W_hf \
+        + (i_t * (1 - g_t * g_t))[..., None] * W_hg  # (B, H, H) ∂c_t/∂h_{t-1}
+    tanh_c = tanh(c_prev)
+    dh_dc = o_prev * (1 - tanh_c * tanh_c)  # (B, H) the diagonal of ∂h_{t-1}/∂c_{t-1}
+    direct = f_t[..., None] * torch.eye(f_t.shape[-1], dtype=f_t.dtype, device=f_t.device)  # diag(f_t)
+    return direct + dc_dh * dh_dc[..., None, :]
+# --8<-- [end:lstm_cell_jacobian]
 
 
 # Training with the explicit backward: one autograd operation whose gradients come from

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from book import catalogue, diagrams, layer_diagrams, plots, site_check
+from book import catalogue, diagrams, diagrams_backward, layer_diagrams, plots, plots_backward, site_check
 
 from .sitebuild import ROOT, shared_build
 
@@ -171,8 +171,8 @@ def test_every_diagram_and_plot_is_inline_svg_in_the_page_language(site, lang):
             assert re.search(r"<title[^>]*>[^<]+</title>", svg)
             text = " ".join(re.findall(r">([^<>]+)<", svg))
             assert bool(HANGUL.search(text)) == (lang == "ko"), (page, name)
-    assert found["diagram"] == set(diagrams.NAMES) | set(layer_diagrams.NAMES)
-    assert found["plot"] == set(plots.NAMES)
+    assert found["diagram"] == set(diagrams.NAMES) | set(diagrams_backward.NAMES) | set(layer_diagrams.NAMES)
+    assert found["plot"] == set(plots.NAMES) | set(plots_backward.NAMES)
 
 
 def test_search_index_has_both_languages_and_spaced_korean_terms(site):
