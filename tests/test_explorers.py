@@ -247,10 +247,11 @@ def test_every_embedded_case_agrees_with_numpy(context_of, server, model, lang):
 
 
 @browser_test
-@pytest.mark.parametrize("model,name", [("lstm", "f_t"), ("gru", "z_t")])
-def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, model, name):
-    page, root = open_explorer(context_of, server, model, "en")
-    words = explorers.WORDS["en"]
+@pytest.mark.parametrize("lang", explorers.LANGS)
+@pytest.mark.parametrize("model,name", [("lstm", "f_t"), ("gru", "z_t"), ("gru", "r_t")])
+def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, model, name, lang):
+    page, root = open_explorer(context_of, server, model, lang)
+    words = explorers.WORDS[lang]
     for slider in explorers.SLIDERS[model]:  # every control has an accessible name from its label
         assert page.get_by_role("slider", name=words[slider], exact=False).count() >= 1, slider
     before, out_before = set_sliders(root, {})
@@ -260,7 +261,7 @@ def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, mode
     after, out_after = set_sliders(root, {})
     step = explorers.SLIDERS[model][name][2]
     assert after[name] == pytest.approx(before[name] + step, abs=1e-12)
-    result = "c_t" if model == "lstm" else "h_t"
+    result = {"f_t": "c_t", "z_t": "h_t", "r_t": "n_t_after"}[name]  # each moves at the default values
     assert out_after[result][0] != out_before[result][0]
     assert abs(float(out_after[result][0]) - numpy_reference(model, after)[result]) <= TOLERANCE
     page.keyboard.press("Tab")  # the next control takes the focus
