@@ -35,7 +35,7 @@ STEPS_MAX = 100  # the N slider of the sequence mode
 SLIDERS = {
     "lstm": {"f_t": (0, 1, 0.01, 0.9), "i_t": (0, 1, 0.01, 0.2), "g_t": (-1, 1, 0.01, 0.3),
              "o_t": (0, 1, 0.01, 0.6), "c_prev": (-2, 2, 0.01, 0.5), "N": (1, STEPS_MAX, 1, 30)},
-    "gru": {"z_t": (0, 1, 0.01, 0.5), "n_t": (-1, 1, 0.01, 0.8), "h_prev": (-1, 1, 0.01, -0.4),
+    "gru": {"z_t": (0, 1, 0.01, 0.5), "n_t": (-1, 1, 0.01, 0.8), "h_prev": (-1, 1, 0.01, 0.6),
             "r_t": (0, 1, 0.01, 0.5), "N": (1, STEPS_MAX, 1, 30)},
 }
 # The GRU candidate of one unit with a fixed input: n_t from r_t and h_{t-1} in both reset positions.
@@ -243,7 +243,7 @@ def _cases_table(model, table, words):
                                                                 if k.startswith("n_t_") else "") + "</th>"
         for k in keys)
     if model == "lstm":
-        head += f"<th>{words['meaning']}</th>"
+        head += f"<th class=\"gx-meaning\">{words['meaning']}</th>"
     rows = []
     for index, case in enumerate(table):
         if not case["key"]:
@@ -252,7 +252,7 @@ def _cases_table(model, table, words):
         cells += "".join(f"<td>{_number(case['outputs'][k])}</td>" for k in keys)
         if model == "lstm":
             exact = lstm_row(case["inputs"]["f_t"], case["inputs"]["i_t"])[1]
-            cells += f"<td>{'' if exact else '≈ '}{words[case['row']]}</td>"
+            cells += f"<td class=\"gx-meaning\">{'' if exact else '≈ '}{words[case['row']]}</td>"
         rows.append(f'<tr data-case="{index}">{cells}</tr>')
     return (f'<div class="gx-static"><p class="gx-caption"><strong>{words["table"]}</strong>. {words["table_note"]}</p>'
             f'<div class="gx-scroll"><table class="gx-cases" data-set-label="{words["set"]}"><thead><tr>{head}</tr></thead><tbody>'

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from .browser import browser, server  # noqa: F401  (one Chromium and one served site per session)
+
 # Comparisons against float64 NumPy must not run through TF32 on Ampere/Hopper GPUs.
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False

@@ -17,8 +17,8 @@ import pytest
 from book import explorers
 from snippets import gru_numpy, lstm_numpy
 
+from .browser import page_url
 from .sitebuild import ROOT
-from .test_browser import browser, page_url, server  # noqa: F401  (fixtures: the shared site build)
 
 PAGES = {"lstm": "lstm/state-update", "gru": "gru/update-gate"}
 SHOTS = ROOT / "test-artifacts" / "explorers"
@@ -161,7 +161,7 @@ def test_the_directive_refuses_an_unknown_explorer():
 # ---------------------------------------------------------------------------- browser
 
 @pytest.fixture
-def context_of(browser, server):  # noqa: F811
+def context_of(browser, server):
     """new(**options) opens a page in a fresh context that records console errors and foreign requests."""
     contexts = []
 
@@ -181,7 +181,7 @@ def context_of(browser, server):  # noqa: F811
         context.close()
 
 
-def open_explorer(context_of, server, model, lang, **options):  # noqa: F811
+def open_explorer(context_of, server, model, lang, **options):
     page = context_of(**options)
     response = page.goto(server + page_url(PAGES[model], lang), wait_until="networkidle")
     assert response.ok, response.status
@@ -226,7 +226,7 @@ def shown(text):
 @browser_test
 @pytest.mark.parametrize("lang", explorers.LANGS)
 @pytest.mark.parametrize("model", explorers.NAMES)
-def test_every_embedded_case_agrees_with_numpy(context_of, server, model, lang):  # noqa: F811
+def test_every_embedded_case_agrees_with_numpy(context_of, server, model, lang):
     page, root = open_explorer(context_of, server, model, lang)
     data = json.loads(root.locator("script.gate-explorer-cases").text_content())
     assert len(data["cases"]) == len(explorers.cases(model))
@@ -247,10 +247,11 @@ def test_every_embedded_case_agrees_with_numpy(context_of, server, model, lang):
 
 
 @browser_test
-@pytest.mark.parametrize("model,name", [("lstm", "f_t"), ("gru", "z_t")])
-def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, model, name):  # noqa: F811
-    page, root = open_explorer(context_of, server, model, "en")
-    words = explorers.WORDS["en"]
+@pytest.mark.parametrize("lang", explorers.LANGS)
+@pytest.mark.parametrize("model,name", [("lstm", "f_t"), ("gru", "z_t"), ("gru", "r_t")])
+def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, model, name, lang):
+    page, root = open_explorer(context_of, server, model, lang)
+    words = explorers.WORDS[lang]
     for slider in explorers.SLIDERS[model]:  # every control has an accessible name from its label
         assert page.get_by_role("slider", name=words[slider], exact=False).count() >= 1, slider
     before, out_before = set_sliders(root, {})
@@ -260,7 +261,7 @@ def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, mode
     after, out_after = set_sliders(root, {})
     step = explorers.SLIDERS[model][name][2]
     assert after[name] == pytest.approx(before[name] + step, abs=1e-12)
-    result = "c_t" if model == "lstm" else "h_t"
+    result = {"f_t": "c_t", "z_t": "h_t", "r_t": "n_t_after"}[name]  # each moves at the default values
     assert out_after[result][0] != out_before[result][0]
     assert abs(float(out_after[result][0]) - numpy_reference(model, after)[result]) <= TOLERANCE
     page.keyboard.press("Tab")  # the next control takes the focus
@@ -271,7 +272,7 @@ def test_keyboard_moves_a_slider_and_the_results_follow(context_of, server, mode
 @browser_test
 @pytest.mark.parametrize("lang", explorers.LANGS)
 @pytest.mark.parametrize("model", explorers.NAMES)
-def test_screenshots_light_and_dark(context_of, server, model, lang):  # noqa: F811
+def test_screenshots_light_and_dark(context_of, server, model, lang):
     page, root = open_explorer(context_of, server, model, lang)
     set_sliders(root, {"N": 60})
     shoot(page, root, f"{model}-{lang}.png")
@@ -297,7 +298,7 @@ def test_screenshots_light_and_dark(context_of, server, model, lang):  # noqa: F
 @browser_test
 @pytest.mark.parametrize("lang", explorers.LANGS)
 @pytest.mark.parametrize("model", explorers.NAMES)
-def test_phone_width_has_no_horizontal_overflow(context_of, server, model, lang):  # noqa: F811
+def test_phone_width_has_no_horizontal_overflow(context_of, server, model, lang):
     page, root = open_explorer(context_of, server, model, lang, viewport={"width": 375, "height": 800})
     root.scroll_into_view_if_needed()
     widths = page.evaluate("""() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
@@ -312,7 +313,7 @@ def test_phone_width_has_no_horizontal_overflow(context_of, server, model, lang)
 
 @browser_test
 @pytest.mark.parametrize("model", explorers.NAMES)
-def test_without_javascript_the_static_table_remains(context_of, server, model):  # noqa: F811
+def test_without_javascript_the_static_table_remains(context_of, server, model):
     page, root = open_explorer(context_of, server, model, "ko", java_script_enabled=False)
     assert root.locator(".gx-live").is_hidden()
     table = root.locator("table.gx-cases")
@@ -327,7 +328,7 @@ def test_without_javascript_the_static_table_remains(context_of, server, model):
 
 
 @browser_test
-def test_a_row_button_sets_the_sliders_to_its_case(context_of, server):  # noqa: F811
+def test_a_row_button_sets_the_sliders_to_its_case(context_of, server):
     page, root = open_explorer(context_of, server, "lstm", "ko")
     case = next(c for c in explorers.cases("lstm") if c["key"] and c["row"] == "erase")
     index = explorers.cases("lstm").index(case)
