@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # Every chapter of the book; the home page, the notation and the glossary have no exercises.
 CHAPTERS = ("rnn", "lstm/index", "lstm/forget-gate", "lstm/input-gate", "lstm/state-update", "lstm/output-gate",
-            "lstm/pytorch", "gru/index", "gru/reset-gate", "gru/update-gate", "gru/conventions")
+            "lstm/pytorch", "lstm/variants", "gru/index", "gru/reset-gate", "gru/update-gate", "gru/conventions",
+            "backprop/index", "backprop/lstm", "backprop/gru", "backprop/jacobians", "backprop/clipping", "modules")
 HEADINGS = {"ko": "## 연습 문제 { #exercises }", "en": "## Exercises { #exercises }"}
 DIRECTIVE = re.compile(r"^::exercise[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 
