@@ -43,6 +43,9 @@ GUARDS = (
     Guard("unknown_figure", "hooks.py", ".py has: "),
     Guard("worked_example_raises", "hooks.py", "the worked example"),
     Guard("numpy_and_torch_differ", "hooks.py", "NumPy and PyTorch differ"),
+    Guard("exercise_wrong_answer", "book/exercises.py", "the solution computes"),
+    Guard("unknown_exercise_id", "book/exercises.py", "unknown exercise id"),
+    Guard("example_script_raises", "book/examples.py", "raised"),
     # math
     Guard("display_math_without_code_link", "hooks.py", "display formula"),
     Guard("katex_cannot_render", "book/katex.py", "KaTeX cannot render"),

@@ -109,12 +109,14 @@ def test_unknown_id_and_wrong_page_are_refused():
 # --- planted faults: the strict build fails ----------------------------------------------------------
 
 @pytest.mark.faults
+@pytest.mark.guard("exercise_wrong_answer")
 def test_a_wrong_exercise_answer_fails_the_build(project, tmp_path):  # noqa: F811
     replace(project / "book/exercises.yml", "  expected: 0.005153775207320113\n", "  expected: 0.0059\n")
     assert_fails(project, tmp_path, "exercise state_decay_50: the solution computes", "expects 0.0059")
 
 
 @pytest.mark.faults
+@pytest.mark.guard("unknown_exercise_id")
 def test_an_unknown_exercise_fails_the_build(project, tmp_path):  # noqa: F811
     replace(project / "docs/rnn.en.md", "::exercise rnn_shared_weights", "::exercise rnn_shared_weight")
     assert_fails(project, tmp_path, "unknown exercise id 'rnn_shared_weight'")
