@@ -58,7 +58,8 @@ $(VENV)/.mutation-installed: $(VENV)/.installed requirements-mutation.txt
 
 mutation: $(VENV)/.mutation-installed
 	rm -rf mutants
-	nice -n 10 $(BIN)/mutmut run --max-children $${MUTATION_JOBS:-2}
+	# one torch thread: a mutant runs in a forked child, where a thread pool of the parent would deadlock
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATION_JOBS:-2}
 	$(BIN)/python tests/mutation_score.py
 
 clean:

@@ -190,3 +190,13 @@ def test_x_without_features_or_with_too_many(name, framework):
         cell(convert(np.array(1.0)), *states, *params)  # a 0-d x
     with pytest.raises(ValueError, match=r"^x has 5 features but weight_ih expects 4$"):
         cell(convert(np.ones(5)), *states, *params)  # unbatched
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", MODULES)
+def test_a_hidden_size_of_zero_is_rejected(name, framework):
+    """Parameters that agree with each other on H = 0 still name weight_ih's missing rows."""
+    module, _, convert, blocks = make(name, framework)
+    empty = [convert(np.zeros(shape)) for shape in ((0, D), (0, 0), (0,), (0,))]
+    with pytest.raises(ValueError, match=rf"^weight_ih has 0 rows, expected a positive multiple of {blocks} "):
+        getattr(module, f"{name}_cell")(convert(np.ones((B, D))), *[None] * n_states(name), *empty)

@@ -118,3 +118,19 @@ def test_sequence_reset_before_from_zero_state_matches_the_reference(framework):
     y, _ = call(framework, MODULES[framework].gru, x, None, *params, reset_after=False)
     np.testing.assert_allclose(y, y_expected, rtol=0, atol=TOLERANCE)
 
+
+
+@pytest.mark.parametrize("framework", MODULES)
+def test_gru_step_defaults_to_the_reset_after_form_of_torch_nn(framework):
+    """gru_step is public: called without reset_after it is PyTorch's form, like gru_cell and gru."""
+    x, h, params = random_gru(4, B=3)
+    weight_ih, weight_hh, bias_ih, bias_hh = params
+    Wx = x @ weight_ih.T + bias_ih
+    module = MODULES[framework]
+    arrays = (Wx, h, weight_hh.T, bias_hh)
+    if framework == "torch":
+        arrays = tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in arrays)
+    ours = module.gru_step(*arrays)
+    ours = as_numpy(ours) if framework == "torch" else ours
+    expected = reference_cell(x, h, *params, reset_after=True)
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=TOLERANCE)

@@ -198,3 +198,41 @@ def test_a_link_to_a_missing_file(tmp_path):
 def test_a_link_to_a_missing_anchor(tmp_path):
     assert site(tmp_path, '<a href="#no_such_formula">x</a><a href="index.html#top">y</a>') == [
         "index.html: <a href='#no_such_formula'> points to a missing anchor"]
+
+
+def test_site_check_reads_every_kind_of_reference(tmp_path):
+    """One small site with each kind of reference the checker must read, right and wrong."""
+    (tmp_path / "lstm").mkdir()
+    (tmp_path / "lstm" / "index.html").write_text('<p id="formula">셀 상태</p><a name="old-anchor"></a>',
+                                                  encoding="utf-8")
+    (tmp_path / "a.css").write_text('@import "http://fonts.example.com/a.css"; p { background: url(a.png) }',
+                                    encoding="utf-8")
+    (tmp_path / "a.png").write_bytes(b"")
+    page = """<html><body><p>망각 게이트</p>
+<a href="https://example.com/">a plain link elsewhere</a><a href="mailto:x@example.com">mail</a>
+<a href="lstm/">dir</a><a href="lstm/#formula">ok</a><a href="lstm/#old-anchor">named</a><a href="lstm/#nope">bad</a>
+<a href="lstm">no slash</a><a href="/site/lstm/#formula">root-relative</a><a href="a.css#x">not html</a>
+<link rel="alternate" href="https://example.com/feed.xml"><link rel="canonical" href="missing.html">
+<link rel="preload icon" href="http://example.com/i.png">
+<svg><use href="#local"/><use xlink:href="https://example.com/s.svg#i"/><image href="//example.com/p.png"/></svg>
+<video src="https://example.com/v.mp4"></video><a src="https://example.com/ignored.png">a src is no fetch</a>
+</body></html>"""
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    assert check_site(tmp_path, "/site/") == [
+        "index.html: <link> loads http://example.com/i.png from another host",
+        "index.html: <use> loads https://example.com/s.svg#i from another host",
+        "index.html: <image> loads //example.com/p.png from another host",
+        "index.html: <video> loads https://example.com/v.mp4 from another host",
+        "index.html: <a href='lstm/#nope'> points to a missing anchor",
+        "a.css: loads http://fonts.example.com/a.css from another host",
+    ]
+    # the default base path is the site root
+    assert check_site(tmp_path) == [
+        "index.html: <link> loads http://example.com/i.png from another host",
+        "index.html: <use> loads https://example.com/s.svg#i from another host",
+        "index.html: <image> loads //example.com/p.png from another host",
+        "index.html: <video> loads https://example.com/v.mp4 from another host",
+        "index.html: <a href='lstm/#nope'> points to a missing anchor",
+        "index.html: <a href='/site/lstm/#formula'> points to a missing file",
+        "a.css: loads http://fonts.example.com/a.css from another host",
+    ]
