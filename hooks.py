@@ -43,7 +43,8 @@ DIRECTIVE = re.compile(r"^::(\w+)(?:[ \t]+(\S+))?[ \t]*$", re.MULTILINE)
 DISPLAY_MATH = re.compile(r'<div class="arithmatex">(.*?)</div>', re.DOTALL)
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DOTALL)
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
-RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check", "book.notebooks"}  # not book.katex: it holds Node
+RELOADED = {"book.catalogue", "book.diagrams", "book.plots", "book.site_check", "book.notebooks",
+            "book.accessibility"}  # not book.katex: it holds Node
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -330,8 +331,9 @@ def _katex(tex, display):
 
 def on_page_content(content, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
-        content = _notebook_content(content, page)
-        return _book("notebooks").add_lab_actions(content, _i18n(config).current_language, page.url,
+        lang = _i18n(config).current_language
+        content = _book("accessibility").label_notebook_outputs(_notebook_content(content, page), lang)
+        return _book("notebooks").add_lab_actions(content, lang, page.url,
                                                   Path(page.file.abs_src_path).name, config.repo_url)
     where = page.file.src_uri
     stray = DISPLAY_MATH.search(content)
