@@ -14,7 +14,8 @@ Korean); text, axes, ticks and grid are drawn in the sentinel colour ``INK`` and
 ``currentColor``; backgrounds are transparent; every ``id`` (and every ``url(#...)`` and
 ``href="#..."`` that points at one) gets the page-unique prefix ``plot-<name>-``; the root loses
 width/height (the viewBox stays) and gains ``class="plot"``, ``role="img"``, ``aria-label``, a
-``<title>`` and a ``<desc>``. Lines differ in marker or dash pattern, not only in colour. Output is byte-for-byte deterministic: fixed seeds, fixed ``svg.hashsalt``, no
+``<title>`` and a ``<desc>``. Lines differ in marker or dash pattern, not only in colour.
+Output is byte-for-byte deterministic: fixed seeds, fixed ``svg.hashsalt``, no
 metadata or dates, and layout measured only with matplotlib's bundled DejaVu Sans (Hangul is
 measured approximately, so legends are frameless and placed where they have room).
 
