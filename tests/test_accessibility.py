@@ -263,3 +263,11 @@ def test_every_figure_says_what_it_shows(site):
             assert title and desc and caption, where
             assert len(unescape(desc.group(1))) > 60 and desc.group(1) not in (title.group(1), caption.group(1)), where
     assert figures >= 20, figures  # every diagram and plot page, both languages
+
+
+def test_axe_is_never_shipped(site):
+    """axe-core is a test-only dev dependency: no page loads it, no file of it is published."""
+    assert not [p for p in site.rglob("*") if p.name.startswith("axe")]
+    for path in site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "axe.min.js" not in text and "axe.run(" not in text, path
