@@ -51,7 +51,7 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -370,8 +370,9 @@ def _katex(tex, display):
 
 def on_page_content(content, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
-        content = _notebook_content(content, page)
-        return _book("notebooks").add_lab_actions(content, _i18n(config).current_language, page.url,
+        lang = _i18n(config).current_language
+        content = _book("accessibility").label_notebook_outputs(_notebook_content(content, page), lang)
+        return _book("notebooks").add_lab_actions(content, lang, page.url,
                                                   Path(page.file.abs_src_path).name, config.repo_url)
     where = page.file.src_uri
     stray = DISPLAY_MATH.search(content)

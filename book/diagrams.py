@@ -554,9 +554,9 @@ def _chip(c, x, y, fn, sym, word):
 
 # --- standalone files ------------------------------------------------------------------------------
 
-FALLBACK = (":root{--md-default-fg-color:rgba(0,0,0,.87);--md-default-fg-color--light:rgba(0,0,0,.54);"
-            "--md-default-bg-color:#fff;--md-primary-fg-color:#4051b5;--md-accent-fg-color:#ff6e42;"
-            "--md-code-bg-color:#f5f5f5}")
+FALLBACK = (":root{--md-hue:225deg;--md-default-fg-color:rgba(0,0,0,.87);"
+            "--md-default-fg-color--light:rgba(0,0,0,.54);--md-default-bg-color:#fff;"
+            "--md-primary-fg-color:#4051b5;--md-accent-fg-color:#ff6e42;--md-code-bg-color:#f5f5f5}")
 FALLBACK_SLATE = ('[data-md-color-scheme="slate"]{--md-default-fg-color:rgba(226,228,233,.82);'
                   "--md-default-fg-color--light:rgba(226,228,233,.56);--md-default-bg-color:#1e2129;"
                   "--md-code-bg-color:#282c36}")

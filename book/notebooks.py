@@ -116,7 +116,8 @@ def setup_cell(files, lang):
         f"    print({text['wrote']!r}, \", \".join({FILES_VARIABLE}))",
     ])
     return {"cell_type": "code", "execution_count": None, "id": SETUP_TAG,
-            "metadata": {"tags": [SETUP_TAG], "cellView": "form"}, "outputs": [], "source": source.splitlines(keepends=True)}
+            "metadata": {"tags": [SETUP_TAG], "cellView": "form"}, "outputs": [],
+            "source": source.splitlines(keepends=True)}
 
 
 def embedded_files(notebook):

@@ -6,14 +6,16 @@ Contract with the MkDocs hook (hooks.py, directive ``::plot <name>``):
     data(name) -> dict     the numbers behind a plot (NumPy arrays, floats), deterministic
     render(name, lang)     an inline-ready ``<svg ...>...</svg>`` string, lang "ko" or "en"
     title(name, lang)      the alt text / caption in that language
+    description(name, lang) what the plot shows, with its numbers (its <desc>)
 
 The SVG goes straight into an HTML page with a light and a dark mode, so it is post-processed:
 text stays text (``svg.fonttype = 'none'``, generic ``sans-serif`` so the page's fonts render
 Korean); text, axes, ticks and grid are drawn in the sentinel colour ``INK`` and rewritten to
 ``currentColor``; backgrounds are transparent; every ``id`` (and every ``url(#...)`` and
 ``href="#..."`` that points at one) gets the page-unique prefix ``plot-<name>-``; the root loses
-width/height (the viewBox stays) and gains ``class="plot"``, ``role="img"``, ``aria-label`` and a
-``<title>``. Output is byte-for-byte deterministic: fixed seeds, fixed ``svg.hashsalt``, no
+width/height (the viewBox stays) and gains ``class="plot"``, ``role="img"``, ``aria-label``, a
+``<title>`` and a ``<desc>``. Lines differ in marker or dash pattern, not only in colour.
+Output is byte-for-byte deterministic: fixed seeds, fixed ``svg.hashsalt``, no
 metadata or dates, and layout measured only with matplotlib's bundled DejaVu Sans (Hangul is
 measured approximately, so legends are frameless and placed where they have room).
 
@@ -167,6 +169,51 @@ def title(name, lang):
     """The plot's alt text and caption in lang ("ko" or "en")."""
     _check(name, lang)
     return TITLES[name][lang]
+
+
+def description(name, lang):
+    """What the plot shows, in words and with its numbers: its text alternative (<desc>)."""
+    _check(name, lang)
+    d = _data(name)
+    if name == "activations":
+        lo, hi = (f"{v:g}".replace("-", "−") for v in (d["x"][0], d["x"][-1]))
+        return {"ko": f"가로축 x는 {lo}부터 {hi}까지입니다. 시그모이드 σ(x)는 0에서 1로 올라가며 "
+                      "x = 0에서 0.5를 지나고, tanh(x)는 −1에서 1로 올라가며 x = 0에서 0을 지납니다. "
+                      "점선은 1, 0, −1을 표시합니다.",
+                "en": f"x runs from {lo} to {hi}. The sigmoid σ(x) rises from 0 to 1 and passes "
+                      "0.5 at x = 0; tanh(x) rises from −1 to 1 and passes 0 at x = 0. Dashed lines mark 1, 0 "
+                      "and −1."}[lang]
+    if name == "lstm_gates_over_time":
+        write, read = int(d["write_steps"][0]), int(d["read_steps"][0])
+        erase = int(d["read_steps"][-1]) + 1
+        at = {step: step - int(d["t"][0]) for step in (write, read, erase)}
+        v = {"T": int(d["t"][-1]), "w": write, "r": read, "e": erase,
+             "i": d["i"][at[write]], "c_w": d["c"][at[write]], "f": d["f"][at[write]], "c_r": d["c"][at[read]],
+             "o": d["o"][at[read]], "h": d["h"][at[read]], "f_e": d["f"][at[erase]], "c_e": d["c"][at[erase]]}
+        return {"ko": "위 칸은 시간 단계 1~{T}의 게이트 i(원), f(네모), o(세모)이고, 아래 칸은 쓰기·읽기 신호 x₁, "
+                      "x₂와 후보 셀 상태 g, 셀 상태 c, 은닉 상태 h입니다. {w}단계에서 입력 게이트가 열리고"
+                      "(i = {i:.2f}) c는 {c_w:.2f}가 됩니다. f가 {f:.2f}을 유지하는 동안 c는 {r}단계까지 {c_r:.2f}로 "
+                      "천천히 줄어들고, {r}단계에서 출력 게이트가 열리면(o = {o:.2f}) h가 {h:.2f}를 보입니다. "
+                      "{e}단계에서 망각 게이트가 닫히면(f = {f_e:.2f}) c는 {c_e:.2f}로 떨어집니다.",
+                "en": "Top panel: the gates i (circles), f (squares) and o (triangles) at time steps 1 to {T}; "
+                      "bottom panel: the write and read signals x₁ and x₂, the candidate g, the cell state c and "
+                      "the hidden state h. At step {w} the input gate opens (i = {i:.2f}) and c becomes {c_w:.2f}; "
+                      "while f stays at {f:.2f}, c fades only slowly, to {c_r:.2f} at step {r}, where the output "
+                      "gate opens (o = {o:.2f}) and h shows {h:.2f}; at step {e} the forget gate closes "
+                      "(f = {f_e:.2f}) and c drops to {c_e:.2f}."}[lang].format(**v)
+    rates = d["decay_per_step"]
+    slowest = max(rates, key=rates.get)
+    L = LABELS[lang]
+    lo, hi = d["fit_range"]
+    if lang == "ko":
+        each = ", ".join(f"{L[m]} ×{rates[m]:.2f}" for m in d["models"])
+        return (f"기울기 크기를 거슬러 간 단계 수 T − t(0~{int(d['steps_back'][-1])})에 따라 로그 눈금으로 그린 "
+                f"곡선입니다. 한 단계마다 크기에 곱해지는 비율은 {each}입니다({lo}~{hi}단계에서 맞춘 값). "
+                f"기울기를 가장 오래 유지하는 것은 {L[slowest]}입니다.")
+    each = ", ".join(f"×{rates[m]:.2f} for the {L[m]}" for m in d["models"])
+    return (f"Log-scale curves of the gradient size against the number of steps back T − t, from 0 to "
+            f"{int(d['steps_back'][-1])}. Per step the size shrinks by {each} (fitted over {lo} to {hi} steps back): "
+            f"the {L[slowest]} keeps its gradient longest.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,7 +443,7 @@ def _svg(name, lang):
                   "gradient_norms": _draw_gradient_norms}[name](_data(name), LABELS[lang])
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _postprocess(buffer.getvalue(), name, title(name, lang))
+    return _postprocess(buffer.getvalue(), name, title(name, lang), description(name, lang))
 
 
 def _draw_activations(d, L):
@@ -435,10 +482,10 @@ def _draw_lstm_gates(d, L):
         top.text(s + x, 1.08, L[key], ha=align, va="bottom", fontsize=8.5)
     top.tick_params(axis="x", bottom=False)
 
-    style = dict(marker="o", markersize=3.2, linewidth=1.6)
-    top.plot(t, d["i"], color=BLUE, label=L["i"], **style)
-    top.plot(t, d["f"], color=ORANGE, label=L["f"], **style)
-    top.plot(t, d["o"], color=GREEN, label=L["o"], **style)
+    style = dict(markersize=3.6, linewidth=1.6)  # markers tell the lines apart without colour
+    top.plot(t, d["i"], color=BLUE, marker="o", label=L["i"], **style)
+    top.plot(t, d["f"], color=ORANGE, marker="s", label=L["f"], **style)
+    top.plot(t, d["o"], color=GREEN, marker="^", label=L["o"], **style)
     top.set_ylim(-0.05, 1.05)
     top.set_yticks([0, 0.5, 1])
     top.set_ylabel(L["gates"])
@@ -448,9 +495,9 @@ def _draw_lstm_gates(d, L):
                 drawstyle="steps-mid", label=L["x1"])
     bottom.plot(t, d["x"][:, 1], color=INK, alpha=0.35, linewidth=1.0, linestyle=(0, (4, 2)),
                 drawstyle="steps-mid", label=L["x2"])
-    bottom.plot(t, d["g"], color=PURPLE, label=L["g"], **style)
-    bottom.plot(t, d["c"], color=RED, label=L["c"], **style)
-    bottom.plot(t, d["h"], color=TEAL, label=L["h"], **style)
+    bottom.plot(t, d["g"], color=PURPLE, marker="o", label=L["g"], **style)
+    bottom.plot(t, d["c"], color=RED, marker="s", label=L["c"], **style)
+    bottom.plot(t, d["h"], color=TEAL, marker="^", label=L["h"], **style)
     bottom.set_ylim(-0.1, 1.1)
     bottom.set_yticks([0, 0.5, 1])
     bottom.set_ylabel(L["states"])
@@ -473,8 +520,8 @@ def _draw_gradient_norms(d, L):
     figure = Figure(figsize=(7.2, 4.2))
     ax = figure.add_subplot()
     colors = {"rnn": RED, "lstm_default_init": ORANGE, "lstm_forget_bias_1": BLUE, "gru": GREEN}
-    styles = {"rnn": "-", "lstm_default_init": (0, (5, 2)), "lstm_forget_bias_1": "-",
-              "gru": (0, (2, 1.5))}
+    styles = {"rnn": "-", "lstm_default_init": (0, (5, 2)), "lstm_forget_bias_1": (0, (7, 1.5, 1.5, 1.5)),
+              "gru": (0, (2, 1.5))}  # each line its own dash pattern: not told apart by colour alone
     k = d["steps_back"]
     lo, hi = d["fit_range"]
     ax.axvspan(lo, hi, color=INK, alpha=0.05, linewidth=0)
@@ -507,7 +554,7 @@ _URL = re.compile(r"url\(#([^)]+)\)")
 _HREF = re.compile(r'\b(xlink:href|href)="#([^"]+)"')
 
 
-def _postprocess(svg, name, text):
+def _postprocess(svg, name, text, desc=None):
     """Raw matplotlib SVG -> inline-ready SVG (see the module docstring).
 
     Also shrinks it: ids nobody points at are dropped, coordinates are rounded to 0.01 pt.
@@ -536,7 +583,8 @@ def _postprocess(svg, name, text):
     root = re.sub(r'\s(width|height)="[^"]*"', "", root)
     label = html.escape(text, quote=True)
     root = root[:-1] + f' class="plot" role="img" aria-label="{label}">'
-    return f"{root}\n <title>{html.escape(text, quote=False)}</title>{svg[root_end:]}".rstrip() + "\n"
+    desc = f"<desc>{html.escape(desc, quote=False)}</desc>" if desc else ""  # the description (SVG-AAM)
+    return f"{root}\n <title>{html.escape(text, quote=False)}</title>{desc}{svg[root_end:]}".rstrip() + "\n"
 
 
 def _subscripts(text):
