@@ -11,7 +11,7 @@ init script.
 import pytest
 
 from .sitebuild import ROOT, shared_build
-from .test_browser import browser, page_url, server  # noqa: F401 - the shared fixtures
+from .browser import page_url  # the browser and server fixtures come from conftest.py
 from .test_site import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -20,11 +20,13 @@ CLEAN_PAGE = '<html><body><h1 id="top">t</h1><a href="#top">up</a><img src="img.
 
 
 def config(lang="en"):
-    return SimpleNamespace(plugins={"i18n": SimpleNamespace(current_language=lang)})
+    return SimpleNamespace(plugins={"i18n": SimpleNamespace(current_language=lang)},
+                           repo_url="https://github.com/gate-by-gate/lstm-gru")
 
 
 def page(src_uri, toc=()):
-    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri), url=src_uri.split(".")[0] + "/",
+    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri, abs_src_path=f"/docs/{src_uri}"),
+                           url=src_uri.split(".")[0] + "/",
                            toc=SimpleNamespace(items=list(toc)))
 
 
@@ -236,3 +238,13 @@ def test_site_check_reads_every_kind_of_reference(tmp_path):
         "index.html: <a href='/site/lstm/#formula'> points to a missing file",
         "a.css: loads http://fonts.example.com/a.css from another host",
     ]
+
+
+@pytest.mark.guard("lab_notebook_not_published")
+def test_a_lab_notebook_that_was_not_published(tmp_path):
+    """on_post_build rewrites each published lab notebook into its self-contained form; a site
+    without them (mkdocs-jupyter's include_source off) must fail, not publish labs without code."""
+    built = SimpleNamespace(plugins={"i18n": SimpleNamespace(current_language="ko", building=False)},
+                            site_dir=str(tmp_path), site_url="https://example.org/book/")
+    with raises_guard("lab_notebook_not_published"):
+        hooks.on_post_build(built)
