@@ -58,10 +58,12 @@ def assert_guard_fails(name, project, tmp_path, *messages):
 
 
 @pytest.mark.guard("worked_example_raises")
-def test_a_raising_snippet_fails_the_build(project, tmp_path):
-    replace(project / "snippets/lstm_numpy.py", "    return sigmoid(Wx_f + Wh_f)",
-            "    raise RuntimeError('planted failure')")
-    assert_guard_fails("worked_example_raises", project, tmp_path, "lstm_forget_gate", "planted failure")
+def test_a_snippet_raising_on_its_worked_example_fails_the_build(project, tmp_path):
+    """Only the worked example meets the fault (a snippet raising everywhere would fail the
+    notebooks first, and the guard of the worked examples would go unproven)."""
+    replace(project / "book/formulas.yml", "    - {Wx_f: [[-4.0, 0.0, 4.0]], Wh_f: [[0.0, 0.0, 0.0]]}",
+            "    - {Wx_f: [[-4.0, 0.0, 4.0]], Wh_f: [[0.0, 0.0]]}")
+    assert_guard_fails("worked_example_raises", project, tmp_path, "formula lstm_forget_gate", "raised ValueError")
 
 
 @pytest.mark.guard("numpy_and_torch_differ")
