@@ -15,7 +15,8 @@ DOCS = ROOT / "docs"
 # Every chapter of the book; the home page, the notation and the glossary have no exercises.
 CHAPTERS = ("rnn", "lstm/index", "lstm/forget-gate", "lstm/input-gate", "lstm/state-update", "lstm/output-gate",
             "lstm/pytorch", "lstm/variants", "gru/index", "gru/reset-gate", "gru/update-gate", "gru/conventions",
-            "backprop/index", "backprop/lstm", "backprop/gru", "backprop/jacobians", "backprop/clipping", "modules")
+            "backprop/index", "backprop/lstm", "backprop/gru", "backprop/jacobians", "backprop/clipping", "modules",
+            "experiments/adding-problem")
 HEADINGS = {"ko": "## 연습 문제 { #exercises }", "en": "## Exercises { #exercises }"}
 DIRECTIVE = re.compile(r"^::exercise[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 
