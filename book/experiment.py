@@ -128,7 +128,7 @@ def gate_facts(results):
                 values = trace["gates"][gate][unit]
                 facts[gate] = {"at_marks": [values[m] for m in marks],
                                "elsewhere_median": statistics.median(values[t] for t in others),
-                               "after_first_min": min(values[marks[0] + 1:])}
+                               "after_first_min": min(values[t] for t in range(marks[0] + 1, T) if t not in marks)}
         out[model] = facts
     return out
 
@@ -317,14 +317,14 @@ CLAIMS = {
                              f"does not visibly open at the marks.")},
     },
     "gates_lstm_forget": {
-        "holds": {"ko": lambda v: (f"같은 단위의 **망각 게이트**는 첫 표시 뒤로 끝까지 {v['min_after']:.2f} 아래로 내려가지 않아, "
-                                   f"셀 상태에 쓴 값을 붙잡아 둡니다."),
-                  "en": lambda v: (f"The same unit's **forget gate** never drops below {v['min_after']:.2f} after the "
-                                   f"first mark: the cell state holds what was written.")},
-        "leaks": {"ko": lambda v: (f"같은 단위의 **망각 게이트**는 첫 표시 뒤에 {v['min_after']:.2f}까지 내려갑니다. 셀 상태는 "
+        "holds": {"ko": lambda v: (f"같은 단위의 **망각 게이트**는 첫 표시 뒤로 끝까지, 표시된 단계를 빼면 {v['min_after']:.2f} "
+                                   f"아래로 내려가지 않아 셀 상태에 쓴 값을 붙잡아 둡니다."),
+                  "en": lambda v: (f"Apart from the marked steps, the same unit's **forget gate** never drops below "
+                                   f"{v['min_after']:.2f} after the first mark: the cell state holds what was written.")},
+        "leaks": {"ko": lambda v: (f"같은 단위의 **망각 게이트**는 첫 표시 뒤에, 표시된 단계가 아닌 곳에서도 {v['min_after']:.2f}까지 내려갑니다. 셀 상태는 "
                                    f"값을 온전히 붙잡지 않고 조금씩 흘려보냅니다."),
                   "en": lambda v: (f"The same unit's **forget gate** drops to {v['min_after']:.2f} after the first "
-                                   f"mark: the cell state does not hold the value perfectly, it leaks.")},
+                                   f"mark, away from the marked steps too: the cell state does not hold the value perfectly, it leaks.")},
     },
     "gates_gru": {
         "writes": {"ko": lambda v: (f"GRU에서 가장 많이 저장하는 단위(번호 {v['unit']})의 **업데이트 게이트** *z*는 표시된 두 단계"

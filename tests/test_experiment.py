@@ -201,7 +201,7 @@ def _independent_gates(model):
         if gate in trace["gates"]:
             g = np.array(trace["gates"][gate][unit])
             gates[gate] = {"at": [float(g[m]) for m in marks], "median": float(np.median(g[others])),
-                           "min_after": float(g[marks[0] + 1:].min())}
+                           "min_after": float(np.delete(g, marks)[marks[0]:].min())}  # after mark 1, marks left out
     return unit, marks, T, trace, gates
 
 
