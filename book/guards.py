@@ -46,6 +46,8 @@ GUARDS = (
     Guard("exercise_wrong_answer", "book/exercises.py", "the solution computes"),
     Guard("unknown_exercise_id", "book/exercises.py", "unknown exercise id"),
     Guard("example_script_raises", "book/examples.py", "raised"),
+    Guard("stale_experiment_results", "book/experiment.py", "is stale"),
+    Guard("missing_experiment_results", "book/experiment.py", "does not exist: run"),
     # math
     Guard("display_math_without_code_link", "hooks.py", "display formula"),
     Guard("katex_cannot_render", "book/katex.py", "KaTeX cannot render"),

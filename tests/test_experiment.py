@@ -147,6 +147,7 @@ def warm_project(tmp_path_factory):
 
 
 @pytest.mark.faults
+@pytest.mark.guard("stale_experiment_results")
 def test_a_stale_results_file_fails_the_build(warm_project, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(warm_project, project, symlinks=True, ignore=shutil.ignore_patterns("site"))
@@ -315,3 +316,13 @@ def test_statistics_agree_with_the_module():
         assert s[key]["mean"] == pytest.approx(e["mean"]) and s[key]["sd"] == pytest.approx(e["sd"])
         assert statistics.fmean([c["test_mse"] for c in RESULTS["cells"] if (c["model"], c["T"]) == key]) == \
             pytest.approx(e["mean"])
+
+
+@pytest.mark.guard("missing_experiment_results")
+def test_missing_results_fail_the_directive_naming_the_command():
+    """The directive the build calls, pointed at a results file that is not there (a fresh
+    clone that lost book/results/): a build error naming the command, not an empty page."""
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"does not exist: run `make experiments`"):
+        experiment.directive("table", "en", path=experiment.ROOT / "book" / "results" / "no-such.json")
