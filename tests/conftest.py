@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from .browsing import browser, server  # noqa: F401 - shared by all browser tests
+
 # Comparisons against float64 NumPy must not run through TF32 on Ampere/Hopper GPUs.
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False

@@ -11,7 +11,7 @@ init script.
 import pytest
 
 from .sitebuild import ROOT, shared_build
-from .test_browser import browser, page_url, server  # noqa: F401 - the shared fixtures
+from .browsing import page_url
 from .test_site import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -26,7 +26,7 @@ RUN_AXE = """async (tags) => {
 
 
 @pytest.fixture(scope="session")
-def scheme_tabs(browser):  # noqa: F811
+def scheme_tabs(browser):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run npm ci (axe-core is pinned in package-lock.json)")
     tabs = {}
@@ -103,7 +103,7 @@ def audit(tab, url, scheme, css=None):
 @pytest.mark.parametrize("scheme", list(SCHEMES))
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_no_wcag_violation(scheme_tabs, server, page, lang, scheme):  # noqa: F811
+def test_no_wcag_violation(scheme_tabs, server, page, lang, scheme):
     problems = audit(scheme_tabs[scheme], server + page_url(page, lang), scheme)
     assert not problems, f"{len(problems)} WCAG 2.1 A/AA violations:\n" + "\n".join(problems)
 
@@ -113,7 +113,7 @@ GREY_ON_GREY = """.md-typeset .highlight { --md-code-bg-color: #9e9e9e; }
 
 
 @pytest.mark.parametrize("scheme", list(SCHEMES))
-def test_planted_grey_on_grey_comment_is_caught(scheme_tabs, server, scheme):  # noqa: F811
+def test_planted_grey_on_grey_comment_is_caught(scheme_tabs, server, scheme):
     """The control: a snippet comment in grey on a grey code background must be reported."""
     problems = audit(scheme_tabs[scheme], server + page_url("lstm/forget-gate", "en"), scheme, css=GREY_ON_GREY)
     caught = [p for p in problems if p.startswith("color-contrast") and (".c1" in p or ".sd" in p)]
@@ -145,7 +145,7 @@ FOCUS = """() => {
 
 
 @pytest.fixture
-def keyboard_tab(browser, server):  # noqa: F811
+def keyboard_tab(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     yield context.new_page()
@@ -163,7 +163,7 @@ def tab_until(tab, predicate, limit=150):
 
 
 @pytest.mark.parametrize("page", ["lstm/forget-gate", "labs/lstm"])
-def test_every_focusable_element_shows_a_focus_ring(keyboard_tab, server, page):  # noqa: F811
+def test_every_focusable_element_shows_a_focus_ring(keyboard_tab, server, page):
     """One full Tab cycle: every stop is visible with an outline (on its label, for hidden inputs)."""
     tab = keyboard_tab
     tab.goto(server + page_url(page, "en"), wait_until="networkidle")
@@ -185,7 +185,7 @@ def test_every_focusable_element_shows_a_focus_ring(keyboard_tab, server, page):
     assert expected <= kinds, (expected - kinds, [f["name"] for f in stops])
 
 
-def test_code_tabs_switch_by_keyboard(keyboard_tab, server):  # noqa: F811
+def test_code_tabs_switch_by_keyboard(keyboard_tab, server):
     tab = keyboard_tab
     tab.goto(server + page_url("lstm/forget-gate", "en"), wait_until="networkidle")
     tab_until(tab, lambda f: f["kind"] == "code tab")
@@ -194,7 +194,7 @@ def test_code_tabs_switch_by_keyboard(keyboard_tab, server):  # noqa: F811
     assert names and all(name.endswith("_torch.py") for name in names), names
 
 
-def test_copy_button_copies_by_keyboard(keyboard_tab, server):  # noqa: F811
+def test_copy_button_copies_by_keyboard(keyboard_tab, server):
     tab = keyboard_tab
     tab.goto(server + page_url("lstm/forget-gate", "en"), wait_until="networkidle")
     tab_until(tab, lambda f: f["kind"] == "copy button" and "copy" in f["name"].lower())
@@ -204,7 +204,7 @@ def test_copy_button_copies_by_keyboard(keyboard_tab, server):  # noqa: F811
     assert tab.evaluate("navigator.clipboard.readText()").strip() == code.strip()
 
 
-def test_language_menu_works_by_keyboard(keyboard_tab, server):  # noqa: F811
+def test_language_menu_works_by_keyboard(keyboard_tab, server):
     tab = keyboard_tab
     tab.goto(server + page_url("lstm/forget-gate", "en"), wait_until="networkidle")
     tab_until(tab, lambda f: f["kind"] == "language menu" and f["name"] == "한국어")
@@ -213,7 +213,7 @@ def test_language_menu_works_by_keyboard(keyboard_tab, server):  # noqa: F811
     assert tab.url == server + page_url("lstm/forget-gate", "ko")
 
 
-def test_search_works_by_keyboard(keyboard_tab, server):  # noqa: F811
+def test_search_works_by_keyboard(keyboard_tab, server):
     tab = keyboard_tab
     tab.goto(server + page_url("index", "en"), wait_until="networkidle")
     tab_until(tab, lambda f: f["kind"] == "search")
@@ -228,7 +228,7 @@ def test_search_works_by_keyboard(keyboard_tab, server):  # noqa: F811
     assert tab.url.split("#")[0] == href.split("#")[0]
 
 
-def test_colour_scheme_toggles_by_keyboard(keyboard_tab, server):  # noqa: F811
+def test_colour_scheme_toggles_by_keyboard(keyboard_tab, server):
     tab = keyboard_tab
     tab.goto(server + page_url("index", "en"), wait_until="networkidle")
     tab_until(tab, lambda f: f["kind"] == "colour scheme")
