@@ -193,7 +193,7 @@ def _formula(formula_id, lang, page):
     labels = LABELS[lang]
     math = _katex(entry["latex"], display=True)
     head = (f'<div class="formula" id="{formula_id}" data-latex="{html.escape(entry["latex"])}">\n'
-            f'<div class="formula-math">{math}</div>\n'
+            f'<div class="formula-math" tabindex="0" role="group" aria-label="{formula_id}">{math}</div>\n'
             f'<p class="formula-links"><a class="formula-id" href="#{formula_id}" title="{labels["permalink"]}">'
             f'{formula_id}</a> <a class="formula-code-link" href="#{formula_id}-code">{labels["code"]} ↓</a></p>\n'
             f'</div>\n')

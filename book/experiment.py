@@ -479,9 +479,30 @@ def figure(name, lang, results):
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = FIGURE_TITLES[name][lang]
-    svg = plots._postprocess(buffer.getvalue(), f"adding-{name}", text)
+    svg = plots._postprocess(buffer.getvalue(), f"adding-{name}", text, _figure_description(name, lang, results))
     return (f'<figure class="plot" id="plot-adding-{name}" data-search-exclude>\n{svg}\n'
             f'<figcaption>{html.escape(text)}</figcaption>\n</figure>\n')
+
+
+def _figure_description(name, lang, results):
+    """What a figure shows, with numbers from the results: its text alternative (<desc>)."""
+    lengths = results["settings"]["lengths"]
+    if name == "curves":
+        baselines = ", ".join(f"T = {T}: {results['baseline'][str(T)]:.3f}" for T in lengths)
+        return {"ko": f"모형마다, 시퀀스 길이({', '.join(map(str, lengths))})마다 학습 단계에 따른 테스트 MSE를 로그 "
+                      f"눈금으로 그렸습니다. 선은 시드의 기하 평균이고 띠는 시드 사이의 범위입니다. 기준선(언제나 1을 답할 때의 "
+                      f"MSE)은 {baselines}입니다.",
+                "en": f"Test MSE against training step for each model and sequence length ({', '.join(map(str, lengths))}), "
+                      f"on a log scale: the line is the geometric mean over seeds and the band their range. The baseline (always "
+                      f"answering 1) is {baselines}."}[lang]
+    lstm = results["traces"]["lstm_fb1"]
+    marks = ", ".join(str(m + 1) for m in lstm["marks"])
+    return {"ko": f"학습한 LSTM(망각 게이트 편향 합 1)에 테스트 시퀀스 하나(T = {lstm['T']})를 넣었을 때, 두 수를 가장 많이 "
+                  f"저장하는 단위의 입력 게이트, 망각 게이트, 셀 상태와 입력값을 단계마다 그리고, 아래에 학습한 GRU의 "
+                  f"업데이트 게이트를 그렸습니다. 표지가 붙은 두 단계({marks})는 회색 띠로 표시했습니다.",
+            "en": f"One test sequence (T = {lstm['T']}) through the trained LSTM with forget-gate bias sum 1: the input "
+                  f"gate, forget gate, cell state and input value of the unit that stores the most, step by step, and "
+                  f"below it the trained GRU's update gate. The marked steps {marks} are shaded grey."}[lang]
 
 
 def _draw_curves(results, L, lang):

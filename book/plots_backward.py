@@ -190,7 +190,28 @@ def _render_cached(name, lang):
                   "direct_path_share": _draw_direct}[name](_data(name), LABELS[lang])
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _postprocess(buffer.getvalue(), name, title(name, lang))
+    return _postprocess(buffer.getvalue(), name, title(name, lang), description(name, lang))
+
+
+def description(name, lang):
+    """What the plot shows, with its numbers: its text alternative (<desc>)."""
+    _check(name, lang)
+    d = _data(name)
+    if name == "backward_gradient_norms":
+        at = {m: (float(d[m][T]), float(d[m][0])) for m in ("rnn", "lstm", "gru")}
+        parts = ", ".join(f"{m.upper()} {a:.2g} → {b:.2g}" for m, (a, b) in at.items())
+        return {"ko": f"손실이 마지막 단계 T = {T}에만 걸린 한 시퀀스에서, 시간 단계 t마다 ‖∂L/∂h_t‖를 로그 눈금으로 "
+                      f"그렸습니다. t = {T}에서 t = 0까지 거슬러 가며 {parts}로 바뀝니다.",
+                "en": f"For one sequence with the loss at its last step T = {T}, ‖∂L/∂h_t‖ at every step t on a log "
+                      f"scale. Going back from t = {T} to t = 0 it changes as {parts}."}[lang]
+    ratios = {m: (d[f"{m}_ratio"], d[f"{m}_cos"]) for m in ("lstm", "gru")}
+    parts = {"ko": ", ".join(f"{m.upper()} {r:.2f}배(코사인 {c:.2f})" for m, (r, c) in ratios.items()),
+             "en": ", ".join(f"{m.upper()} {r:.2f} times (cosine {c:.2f})" for m, (r, c) in ratios.items())}[lang]
+    return {"ko": f"k 단계 거슬러 갈 때 실제 기울기의 노름과 직접 경로(LSTM은 f, GRU는 z만 곱한 경로)만 따른 기울기의 "
+                  f"노름을 k = 0부터 {T}까지 그렸습니다. k = {NOTE_STEPS}에서 직접 경로의 노름은 실제 기울기의 {parts}입니다.",
+            "en": f"The norm of the whole gradient and of the direct path alone (multiplying by f for the LSTM, by z "
+                  f"for the GRU) for k = 0 to {T} steps back. At k = {NOTE_STEPS} the direct path's norm is "
+                  f"{parts} that of the whole gradient."}[lang]
 
 
 def _log_axis(ax):

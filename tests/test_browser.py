@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .browser import page_url
-from .sitebuild import ROOT
+from .sitebuild import ROOT, shared_build
 from .test_site import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

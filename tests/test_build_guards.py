@@ -68,7 +68,8 @@ def test_a_snippet_raising_on_its_worked_example_fails_the_build(project, tmp_pa
 
 @pytest.mark.guard("numpy_and_torch_differ")
 def test_numpy_and_torch_disagreeing_fails_the_build(project, tmp_path):
-    replace(project / "snippets/gru_torch.py", "    return (1 - z_t) * n_t + z_t * h_prev",
+    # the NumPy side: the torch snippets are what the experiment's results were computed from
+    replace(project / "snippets/gru_numpy.py", "    return (1 - z_t) * n_t + z_t * h_prev",
             "    return (1 - z_t) * n_t + z_t * h_prev * 0.999")
     assert_guard_fails("numpy_and_torch_differ", project, tmp_path, "gru_hidden_state: NumPy and PyTorch differ")
 
@@ -151,7 +152,7 @@ def test_an_asset_from_another_host_fails_the_build(project, tmp_path):
 def test_a_changed_snippet_is_never_served_from_the_notebook_cache(project, tmp_path):
     """mkdocs-jupyter keys its cache on the notebook's bytes only. A bug planted in code the
     notebooks import (and no formula example uses) must still fail the warm, cached build."""
-    replace(project / "snippets/lstm_torch.py", "        y.append(h)", "        y.append(h * 1.001)")
+    replace(project / "snippets/lstm_numpy.py", "        y[t] = h\n", "        y[t] = h * 1.001\n")
     assert_guard_fails("stale_notebook_cache", project, tmp_path, "AssertionError")
 
 
