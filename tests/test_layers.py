@@ -246,3 +246,18 @@ def test_torch_snippet_backpropagates_like_torch_nn(name, device):
         outputs[:] = torch.autograd.grad(loss, weights)
     for a, b in zip(mine, theirs):
         assert max_error(a, b) <= 1e-10
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("missing", ["weight_ih_l1", "bias_hh_l0_reverse"])
+def test_a_missing_key_is_named_exactly(missing, name, framework):
+    """The key in the message is the state_dict's own: _reverse for the reverse direction only."""
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    params.pop(missing)
+    x = np.random.default_rng(0).normal(size=(6, 2, D))
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(ValueError, match=rf"^params lacks {missing} \(2 layers, 2 directions\)$"):
+        fn(x, params)
