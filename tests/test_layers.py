@@ -261,3 +261,87 @@ def test_a_missing_key_is_named_exactly(missing, name, framework):
     fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
     with pytest.raises(ValueError, match=rf"^params lacks {missing} \(2 layers, 2 directions\)$"):
         fn(x, params)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("batched", [True, False])
+def test_an_initial_state_of_the_wrong_shape_is_named(batched, name, framework):
+    params = numpy_params(name, num_layers=2)
+    x = np.zeros((T, B, D) if batched else (T, D))
+    h0 = np.zeros((3, B, H) if batched else (3, H))
+    if framework == "torch":
+        params, x, h0 = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x), torch.from_numpy(h0)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    expected = (rf"\(3, {B}, {H}\) but expected \(2, {B}, {H}\) \(layers x directions, batch, state size\)$"
+                if batched else rf"\(3, {H}\) but expected \(2, {H}\) \(layers x directions, state size\)$")
+    with pytest.raises(ValueError, match=rf"^h0 has shape {expected}"):
+        fn(x, params, h0)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_an_empty_unbatched_sequence_returns_the_given_states(name, framework):
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(3)
+    x, states = np.zeros((0, D)), [rng.normal(size=(4, H)) for _ in range(2 if name == "lstm" else 1)]
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+        states = [torch.from_numpy(s) for s in states]
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    output, finals = fn(x, params, *states)
+    assert tuple(output.shape) == (0, 2 * H)
+    for given, final in zip(states, finals if name == "lstm" else [finals]):
+        assert tuple(final.shape) == (4, H)
+        np.testing.assert_array_equal(as_numpy(torch.as_tensor(final)), as_numpy(torch.as_tensor(given)))
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_reverse_padded_reverses_each_sequence_and_leaves_the_padding(framework):
+    lengths = [3, 1, 4, 2]
+    x = np.arange(4 * 4 * 2, dtype=float).reshape(4, 4, 2)
+    expected = x.copy()
+    for b, n in enumerate(lengths):
+        expected[:n, b] = x[:n, b][::-1]
+    if framework == "numpy":
+        got = rnn_numpy._reverse_padded(x, np.array(lengths))
+    else:
+        got = as_numpy(rnn_torch._reverse_padded(torch.from_numpy(x), torch.tensor(lengths)))
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_reverse_padded_stays_on_the_device_of_its_input():
+    """On the meta device any tensor made on the CPU meets it and raises."""
+    y = rnn_torch._reverse_padded(torch.empty(4, 2, 3, device="meta"), torch.tensor([2, 4], device="meta"))
+    assert y.device.type == "meta" and tuple(y.shape) == (4, 2, 3)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_rnn_direction_is_tanh_unless_told(framework):
+    params = {k[:-3]: v for k, v in numpy_params("rnn").items()}  # weight_ih_l0 -> weight_ih
+    rng = np.random.default_rng(4)
+    x, h0 = rng.normal(size=(T, B, D)), rng.normal(size=(B, H))
+    expected = rnn_numpy.rnn(x, h0, **params)
+    if framework == "torch":
+        params = {k: torch.from_numpy(v) for k, v in params.items()}
+        x, h0 = torch.from_numpy(x), torch.from_numpy(h0)
+    module = rnn_numpy if framework == "numpy" else rnn_torch
+    lengths = np.full(B, T) if framework == "numpy" else torch.full((B,), T)
+    for ours, theirs in zip(module.rnn_direction(x, lengths, h0, **params), expected):
+        np.testing.assert_allclose(as_numpy(ours) if framework == "torch" else ours, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_an_unbatched_projected_step_is_that_row_of_the_batch(framework):
+    P = 2
+    rng = np.random.default_rng(5)
+    a = {"Wx": rng.normal(size=(B, 4 * H)), "h_prev": rng.normal(size=(B, P)), "c_prev": rng.normal(size=(B, H)),
+         "weight_hh_T": rng.normal(size=(P, 4 * H)), "bias_hh": rng.normal(size=4 * H), "W_hr": rng.normal(size=(P, H))}
+    module, convert = (lstm_numpy, lambda v: v) if framework == "numpy" else (lstm_torch, torch.from_numpy)
+    batched = module.lstm_projected_step(**{k: convert(v) for k, v in a.items()})
+    for b in range(B):
+        row = {k: convert(v[b] if k in ("Wx", "h_prev", "c_prev") else v) for k, v in a.items()}
+        for whole, one in zip(batched, module.lstm_projected_step(**row)):
+            assert one.ndim == 1
+            np.testing.assert_allclose(as_numpy(torch.as_tensor(one)), as_numpy(torch.as_tensor(whole[b])),
+                                       rtol=0, atol=1e-12)
