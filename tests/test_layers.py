@@ -345,3 +345,72 @@ def test_an_unbatched_projected_step_is_that_row_of_the_batch(framework):
             assert one.ndim == 1
             np.testing.assert_allclose(as_numpy(torch.as_tensor(one)), as_numpy(torch.as_tensor(whole[b])),
                                        rtol=0, atol=1e-12)
+
+
+def _drop(p, key):
+    del p[key]
+
+
+def _hidden_rows(p, rows):
+    p["weight_hh_l0"] = np.ones((rows, p["weight_hh_l0"].shape[1]))
+
+
+EVERY_MODEL_BAD = [  # (change to params, change to x or None, expected full message); every model, both frameworks
+    (lambda p: p.update(running_mean=p["bias_ih_l0"]), None,
+     r"^params has key 'running_mean', which this function cannot reproduce \(expected names like weight_ih_l0, "
+     r"bias_hh_l1_reverse\)$"),
+    (lambda p: p.clear(), None, r"^params is empty: expected torch.nn state_dict names like weight_ih_l0$"),
+    (lambda p: _drop(p, "bias_hh_l1_reverse"), None, r"^params lacks bias_hh_l1_reverse \(2 layers, 2 directions\)$"),
+    (lambda p: p.update(weight_ih_l1_reverse=np.ones((1, 1))), None,
+     r"^weight_ih_l1_reverse has shape \(1, 1\) but expected \(\d+, 10\) \(hidden size 5, 2 directions, "
+     r"3 input features\)$"),
+    (lambda p: p.update(bias_hh_l0=p["bias_hh_l0"].astype(np.float32)), None,
+     r"^bias_hh_l0 has dtype float32 but x has dtype float64$"),
+    (lambda p: p.update(weight_hh_l0=np.ones(3)), None, r"^weight_hh_l0 must have 2 dimensions, got shape \(3,\)$"),
+    (lambda p: _hidden_rows(p, 0), None, r"^weight_hh_l0 has 0 rows, expected a positive multiple of \d$"),
+    (None, lambda x: x[0, 0], r"^x must have 2 or 3 dimensions, got shape \(3,\)$"),
+    (None, lambda x: x.astype(np.int64), r"^x must hold floating-point numbers, got dtype int64$"),
+]
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("case", range(len(EVERY_MODEL_BAD)))
+def test_every_model_names_a_bad_state_dict_or_input_in_full(case, name, framework):
+    """The layer helpers are copies in each snippet file: each copy is checked, message and all."""
+    change_params, change_x, message = EVERY_MODEL_BAD[case]
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    x = np.random.default_rng(0).normal(size=(6, 2, D))
+    if change_params:
+        change_params(params)
+    if change_x:
+        x = change_x(x)
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+        message = message.replace("float32", "torch.float32").replace("float64", "torch.float64")
+        message = message.replace("int64", "torch.int64")
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(ValueError, match=message):
+        fn(x, params)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_refuses_a_projection_or_bad_lengths(name, framework):
+    params = numpy_params(name)
+    x = np.zeros((6, 2, D))
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(TypeError, match=r"^params must be a mapping of state_dict names to (arrays|tensors), "
+                                        r"got list$"):
+        fn(x, list(params.values()))
+    with pytest.raises(ValueError, match=r"^lengths needs a batched x, got unbatched x of shape \(6, 3\)$"):
+        fn(x[:, 0], params, lengths=[1])
+    with pytest.raises(ValueError, match=r"^lengths must be 2 integers \(one per sequence\)"):
+        fn(x, params, lengths=[1, 2, 3])
+    if name != "lstm":
+        weight_hr = np.ones((2, H)) if framework == "numpy" else torch.ones(2, H, dtype=torch.float64)
+        with pytest.raises(ValueError, match=r"^params has key 'weight_hr_l0': a projection \(proj_size\) exists "
+                                             r"for nn.LSTM only$"):
+            fn(x, {**params, "weight_hr_l0": weight_hr})
