@@ -297,22 +297,24 @@ def test_an_empty_unbatched_sequence_returns_the_given_states(name, framework):
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
-def test_reverse_padded_reverses_each_sequence_and_leaves_the_padding(framework):
+@pytest.mark.parametrize("name", list(MODELS))
+def test_reverse_padded_reverses_each_sequence_and_leaves_the_padding(name, framework):
     lengths = [3, 1, 4, 2]
     x = np.arange(4 * 4 * 2, dtype=float).reshape(4, 4, 2)
     expected = x.copy()
     for b, n in enumerate(lengths):
         expected[:n, b] = x[:n, b][::-1]
     if framework == "numpy":
-        got = rnn_numpy._reverse_padded(x, np.array(lengths))
+        got = MODELS[name][1]._reverse_padded(x, np.array(lengths))
     else:
-        got = as_numpy(rnn_torch._reverse_padded(torch.from_numpy(x), torch.tensor(lengths)))
+        got = as_numpy(MODELS[name][2]._reverse_padded(torch.from_numpy(x), torch.tensor(lengths)))
     np.testing.assert_array_equal(got, expected)
 
 
-def test_reverse_padded_stays_on_the_device_of_its_input():
+@pytest.mark.parametrize("name", list(MODELS))
+def test_reverse_padded_stays_on_the_device_of_its_input(name):
     """On the meta device any tensor made on the CPU meets it and raises."""
-    y = rnn_torch._reverse_padded(torch.empty(4, 2, 3, device="meta"), torch.tensor([2, 4], device="meta"))
+    y = MODELS[name][2]._reverse_padded(torch.empty(4, 2, 3, device="meta"), torch.tensor([2, 4], device="meta"))
     assert y.device.type == "meta" and tuple(y.shape) == (4, 2, 3)
 
 
