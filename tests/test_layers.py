@@ -363,6 +363,11 @@ EVERY_MODEL_BAD = [  # (change to params, change to x or None, expected full mes
      r"bias_hh_l1_reverse\)$"),
     (lambda p: p.clear(), None, r"^params is empty: expected torch.nn state_dict names like weight_ih_l0$"),
     (lambda p: _drop(p, "bias_hh_l1_reverse"), None, r"^params lacks bias_hh_l1_reverse \(2 layers, 2 directions\)$"),
+    (lambda p: [_drop(p, k) for k in list(p) if k.endswith("_l1_reverse")], None,
+     r"^params lacks bias_hh_l1_reverse \(2 layers, 2 directions\)$"),
+    (lambda p: p.update(weight_hh_l0=np.ones((p["weight_hh_l0"].shape[0], 4))), None,
+     r"^weight_hh_l0 has shape \(\d+, 4\) but expected \(\d+, 5\) \(hidden size 5, 2 directions, "
+     r"3 input features\)$"),
     (lambda p: p.update(weight_ih_l1_reverse=np.ones((1, 1))), None,
      r"^weight_ih_l1_reverse has shape \(1, 1\) but expected \(\d+, 10\) \(hidden size 5, 2 directions, "
      r"3 input features\)$"),
