@@ -421,3 +421,15 @@ def test_every_model_refuses_a_projection_or_bad_lengths(name, framework):
         with pytest.raises(ValueError, match=r"^params has key 'weight_hr_l0': a projection \(proj_size\) exists "
                                              r"for nn.LSTM only$"):
             fn(x, {**params, "weight_hr_l0": weight_hr})
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_a_cell_state_of_the_wrong_shape_is_named(framework):
+    params = numpy_params("lstm", num_layers=2)
+    x, c0 = np.zeros((T, B, D)), np.zeros((2, B, H + 1))
+    if framework == "torch":
+        params, x, c0 = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x), torch.from_numpy(c0)
+    fn = lstm_numpy.lstm_layers if framework == "numpy" else lstm_torch.lstm_layers
+    with pytest.raises(ValueError, match=rf"^c0 has shape \(2, {B}, {H + 1}\) but expected \(2, {B}, {H}\) "
+                                         r"\(layers x directions, batch, state size\)$"):
+        fn(x, params, None, c0)
