@@ -381,6 +381,49 @@ def test_gru_jacobian_matches_autograd_of_a_cell_step(device):
         np.testing.assert_allclose(ours_numpy[b], as_numpy(expected), rtol=0, atol=1e-12)
 
 
+JACOBIANS = {  # name: (module pair, number of (B, H) arguments, row blocks of the weight)
+    "rnn_jacobian": ((rnn_numpy, rnn_torch), 1, 1),
+    "lstm_jacobian": ((lstm_numpy, lstm_torch), 6, 4),
+    "lstm_cell_jacobian": ((lstm_numpy, lstm_torch), 5, 4),
+    "gru_jacobian": ((gru_numpy, gru_torch), 5, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(JACOBIANS))
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_jacobian_of_one_unbatched_row_is_that_row_of_the_batch(name, framework):
+    """Unbatched (H,) vectors give the (H, H) Jacobian, read along the last axis."""
+    modules, n_vectors, blocks = JACOBIANS[name]
+    B, H = 3, 5
+    rng = np.random.default_rng(11)
+    vectors = [rng.uniform(0.1, 0.9, size=(B, H)) for _ in range(n_vectors)]
+    weight = rng.normal(size=(blocks * H, H))
+    fn = getattr(modules[framework == "torch"], name)
+    convert = torch.from_numpy if framework == "torch" else (lambda a: a)
+    batched = fn(*map(convert, vectors), convert(weight))
+    assert tuple(batched.shape) == (B, H, H)
+    for b in range(B):
+        one = fn(*(convert(v[b]) for v in vectors), convert(weight))
+        assert tuple(one.shape) == (H, H)
+        np.testing.assert_allclose(np.asarray(as_numpy(torch.as_tensor(one))),
+                                   np.asarray(as_numpy(torch.as_tensor(batched[b]))), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(JACOBIANS))
+@pytest.mark.parametrize("framework,dtype", [("numpy", np.float32), ("torch", torch.bfloat16)])
+def test_jacobian_keeps_the_dtype_of_its_inputs(name, framework, dtype):
+    """The identity in diag(f_t) or diag(z_t) is made in the inputs' dtype, not the default one
+    (float64 for NumPy, float32 for torch), which would promote the result."""
+    modules, n_vectors, blocks = JACOBIANS[name]
+    rng = np.random.default_rng(12)
+    arrays = [rng.uniform(0.1, 0.9, size=(2, 3)) for _ in range(n_vectors)] + [rng.normal(size=(blocks * 3, 3))]
+    if framework == "torch":
+        arrays = [torch.from_numpy(a).to(dtype) for a in arrays]
+    else:
+        arrays = [a.astype(dtype) for a in arrays]
+    assert getattr(modules[framework == "torch"], name)(*arrays).dtype == dtype
+
+
 # ------------------------------------------------------------------------------- clipping
 
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])

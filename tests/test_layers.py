@@ -246,3 +246,190 @@ def test_torch_snippet_backpropagates_like_torch_nn(name, device):
         outputs[:] = torch.autograd.grad(loss, weights)
     for a, b in zip(mine, theirs):
         assert max_error(a, b) <= 1e-10
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("missing", ["weight_ih_l1", "bias_hh_l0_reverse"])
+def test_a_missing_key_is_named_exactly(missing, name, framework):
+    """The key in the message is the state_dict's own: _reverse for the reverse direction only."""
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    params.pop(missing)
+    x = np.random.default_rng(0).normal(size=(6, 2, D))
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(ValueError, match=rf"^params lacks {missing} \(2 layers, 2 directions\)$"):
+        fn(x, params)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("batched", [True, False])
+def test_an_initial_state_of_the_wrong_shape_is_named(batched, name, framework):
+    params = numpy_params(name, num_layers=2)
+    x = np.zeros((T, B, D) if batched else (T, D))
+    h0 = np.zeros((3, B, H) if batched else (3, H))
+    if framework == "torch":
+        params, x, h0 = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x), torch.from_numpy(h0)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    expected = (rf"\(3, {B}, {H}\) but expected \(2, {B}, {H}\) \(layers x directions, batch, state size\)$"
+                if batched else rf"\(3, {H}\) but expected \(2, {H}\) \(layers x directions, state size\)$")
+    with pytest.raises(ValueError, match=rf"^h0 has shape {expected}"):
+        fn(x, params, h0)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_an_empty_unbatched_sequence_returns_the_given_states(name, framework):
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(3)
+    x, states = np.zeros((0, D)), [rng.normal(size=(4, H)) for _ in range(2 if name == "lstm" else 1)]
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+        states = [torch.from_numpy(s) for s in states]
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    output, finals = fn(x, params, *states)
+    assert tuple(output.shape) == (0, 2 * H)
+    for given, final in zip(states, finals if name == "lstm" else [finals]):
+        assert tuple(final.shape) == (4, H)
+        np.testing.assert_array_equal(as_numpy(torch.as_tensor(final)), as_numpy(torch.as_tensor(given)))
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_reverse_padded_reverses_each_sequence_and_leaves_the_padding(name, framework):
+    lengths = [3, 1, 4, 2]
+    x = np.arange(4 * 4 * 2, dtype=float).reshape(4, 4, 2)
+    expected = x.copy()
+    for b, n in enumerate(lengths):
+        expected[:n, b] = x[:n, b][::-1]
+    if framework == "numpy":
+        got = MODELS[name][1]._reverse_padded(x, np.array(lengths))
+    else:
+        got = as_numpy(MODELS[name][2]._reverse_padded(torch.from_numpy(x), torch.tensor(lengths)))
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_reverse_padded_stays_on_the_device_of_its_input(name):
+    """On the meta device any tensor made on the CPU meets it and raises."""
+    y = MODELS[name][2]._reverse_padded(torch.empty(4, 2, 3, device="meta"), torch.tensor([2, 4], device="meta"))
+    assert y.device.type == "meta" and tuple(y.shape) == (4, 2, 3)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_rnn_direction_is_tanh_unless_told(framework):
+    params = {k[:-3]: v for k, v in numpy_params("rnn").items()}  # weight_ih_l0 -> weight_ih
+    rng = np.random.default_rng(4)
+    x, h0 = rng.normal(size=(T, B, D)), rng.normal(size=(B, H))
+    expected = rnn_numpy.rnn(x, h0, **params)
+    if framework == "torch":
+        params = {k: torch.from_numpy(v) for k, v in params.items()}
+        x, h0 = torch.from_numpy(x), torch.from_numpy(h0)
+    module = rnn_numpy if framework == "numpy" else rnn_torch
+    lengths = np.full(B, T) if framework == "numpy" else torch.full((B,), T)
+    for ours, theirs in zip(module.rnn_direction(x, lengths, h0, **params), expected):
+        np.testing.assert_allclose(as_numpy(ours) if framework == "torch" else ours, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_an_unbatched_projected_step_is_that_row_of_the_batch(framework):
+    P = 2
+    rng = np.random.default_rng(5)
+    a = {"Wx": rng.normal(size=(B, 4 * H)), "h_prev": rng.normal(size=(B, P)), "c_prev": rng.normal(size=(B, H)),
+         "weight_hh_T": rng.normal(size=(P, 4 * H)), "bias_hh": rng.normal(size=4 * H), "W_hr": rng.normal(size=(P, H))}
+    module, convert = (lstm_numpy, lambda v: v) if framework == "numpy" else (lstm_torch, torch.from_numpy)
+    batched = module.lstm_projected_step(**{k: convert(v) for k, v in a.items()})
+    for b in range(B):
+        row = {k: convert(v[b] if k in ("Wx", "h_prev", "c_prev") else v) for k, v in a.items()}
+        for whole, one in zip(batched, module.lstm_projected_step(**row)):
+            assert one.ndim == 1
+            np.testing.assert_allclose(as_numpy(torch.as_tensor(one)), as_numpy(torch.as_tensor(whole[b])),
+                                       rtol=0, atol=1e-12)
+
+
+def _drop(p, key):
+    del p[key]
+
+
+def _hidden_rows(p, rows):
+    p["weight_hh_l0"] = np.ones((rows, p["weight_hh_l0"].shape[1]))
+
+
+EVERY_MODEL_BAD = [  # (change to params, change to x or None, expected full message); every model, both frameworks
+    (lambda p: p.update(running_mean=p["bias_ih_l0"]), None,
+     r"^params has key 'running_mean', which this function cannot reproduce \(expected names like weight_ih_l0, "
+     r"bias_hh_l1_reverse\)$"),
+    (lambda p: p.clear(), None, r"^params is empty: expected torch.nn state_dict names like weight_ih_l0$"),
+    (lambda p: _drop(p, "bias_hh_l1_reverse"), None, r"^params lacks bias_hh_l1_reverse \(2 layers, 2 directions\)$"),
+    (lambda p: [_drop(p, k) for k in list(p) if k.endswith("_l1_reverse")], None,
+     r"^params lacks bias_hh_l1_reverse \(2 layers, 2 directions\)$"),
+    (lambda p: p.update(weight_hh_l0=np.ones((p["weight_hh_l0"].shape[0], 4))), None,
+     r"^weight_hh_l0 has shape \(\d+, 4\) but expected \(\d+, 5\) \(hidden size 5, 2 directions, "
+     r"3 input features\)$"),
+    (lambda p: p.update(weight_ih_l1_reverse=np.ones((1, 1))), None,
+     r"^weight_ih_l1_reverse has shape \(1, 1\) but expected \(\d+, 10\) \(hidden size 5, 2 directions, "
+     r"3 input features\)$"),
+    (lambda p: p.update(bias_hh_l0=p["bias_hh_l0"].astype(np.float32)), None,
+     r"^bias_hh_l0 has dtype float32 but x has dtype float64$"),
+    (lambda p: p.update(weight_hh_l0=np.ones(3)), None, r"^weight_hh_l0 must have 2 dimensions, got shape \(3,\)$"),
+    (lambda p: _hidden_rows(p, 0), None, r"^weight_hh_l0 has 0 rows, expected a positive multiple of \d$"),
+    (None, lambda x: x[0, 0], r"^x must have 2 or 3 dimensions, got shape \(3,\)$"),
+    (None, lambda x: x.astype(np.int64), r"^x must hold floating-point numbers, got dtype int64$"),
+]
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("case", range(len(EVERY_MODEL_BAD)))
+def test_every_model_names_a_bad_state_dict_or_input_in_full(case, name, framework):
+    """The layer helpers are copies in each snippet file: each copy is checked, message and all."""
+    change_params, change_x, message = EVERY_MODEL_BAD[case]
+    params = numpy_params(name, num_layers=2, bidirectional=True)
+    x = np.random.default_rng(0).normal(size=(6, 2, D))
+    if change_params:
+        change_params(params)
+    if change_x:
+        x = change_x(x)
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+        message = message.replace("float32", "torch.float32").replace("float64", "torch.float64")
+        message = message.replace("int64", "torch.int64")
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(ValueError, match=message):
+        fn(x, params)
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_refuses_a_projection_or_bad_lengths(name, framework):
+    params = numpy_params(name)
+    x = np.zeros((6, 2, D))
+    if framework == "torch":
+        params, x = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x)
+    fn = getattr(MODELS[name][1 if framework == "numpy" else 2], f"{name}_layers")
+    with pytest.raises(TypeError, match=r"^params must be a mapping of state_dict names to (arrays|tensors), "
+                                        r"got list$"):
+        fn(x, list(params.values()))
+    with pytest.raises(ValueError, match=r"^lengths needs a batched x, got unbatched x of shape \(6, 3\)$"):
+        fn(x[:, 0], params, lengths=[1])
+    with pytest.raises(ValueError, match=r"^lengths must be 2 integers \(one per sequence\)"):
+        fn(x, params, lengths=[1, 2, 3])
+    if name != "lstm":
+        weight_hr = np.ones((2, H)) if framework == "numpy" else torch.ones(2, H, dtype=torch.float64)
+        with pytest.raises(ValueError, match=r"^params has key 'weight_hr_l0': a projection \(proj_size\) exists "
+                                             r"for nn.LSTM only$"):
+            fn(x, {**params, "weight_hr_l0": weight_hr})
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_a_cell_state_of_the_wrong_shape_is_named(framework):
+    params = numpy_params("lstm", num_layers=2)
+    x, c0 = np.zeros((T, B, D)), np.zeros((2, B, H + 1))
+    if framework == "torch":
+        params, x, c0 = {k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(x), torch.from_numpy(c0)
+    fn = lstm_numpy.lstm_layers if framework == "numpy" else lstm_torch.lstm_layers
+    with pytest.raises(ValueError, match=rf"^c0 has shape \(2, {B}, {H + 1}\) but expected \(2, {B}, {H}\) "
+                                         r"\(layers x directions, batch, state size\)$"):
+        fn(x, params, None, c0)

@@ -145,3 +145,21 @@ def test_no_forget_cell_only_grows_where_it_writes():
         h, c_next = lstm_numpy.lstm_no_forget_step(a["Wx"], h, c, a["weight_hh_T"], a["bias_hh"])
         assert (c_next > c).all()
         c = c_next
+
+
+@pytest.mark.parametrize("step", ["lstm_no_forget_step", "lstm_peephole_step", "lstm_cifg_step"])
+@pytest.mark.parametrize("hidden", [5, 6])
+def test_an_unbatched_step_is_row_b_of_the_batched_one(step, hidden, snippets):
+    """Unbatched (H,) inputs split their gate blocks along the last axis too, for any hidden size
+    (H = 5 and 6: a split into 3 or 4 blocks cannot be mistaken for one into 4 or 5)."""
+    lstm, _, convert, _ = snippets
+    blocks = 4 if step == "lstm_peephole_step" else 3
+    a = arrays(9, Wx=(B, blocks * hidden), h_prev=(B, hidden), c_prev=(B, hidden),
+               weight_hh_T=(hidden, blocks * hidden), bias_hh=(blocks * hidden,),
+               **({"w_ci": (hidden,), "w_cf": (hidden,), "w_co": (hidden,)} if blocks == 4 else {}))
+    batched = getattr(lstm, step)(**{k: convert(v) for k, v in a.items()})
+    for b in range(B):
+        row = {k: convert(v[b] if k in ("Wx", "h_prev", "c_prev") else v) for k, v in a.items()}
+        for whole, one in zip(batched, getattr(lstm, step)(**row)):
+            assert tuple(one.shape) == (hidden,)
+            close(whole[b], one)
