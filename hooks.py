@@ -4,7 +4,8 @@ guards that make `mkdocs build --strict` fail instead of publishing something wr
 Directives (one per line in a page):
     ::formula <id>   the formula of book/formulas.yml, its NumPy | PyTorch code from
                      snippets/, and the output of its worked examples, run now
-    ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...)
+    ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...);
+                     one PyTorch tab for a section only the torch files have (lstm_graphed, ...)
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
     ::plot <name>    an executed matplotlib figure from book/plots.py
     ::example <name> examples/<name>.py and what it printed, run now (book/examples.py)
@@ -15,6 +16,8 @@ Directives (one per line in a page):
     ::build_info     the versions and the device this build ran the snippets on
     ::experiment <x> the adding-problem results (book/experiment.py); stale results fail the build
     ::explorer <m>   the gate explorer of book/explorers.py (lstm or gru), with its NumPy cases
+    ::speed <what>   the speed chapter's tables (book/speed.py): ops and CPU times measured now,
+                     GPU times read from book/results/gpu-speed.json; stale results fail the build
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -51,7 +54,7 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks", "book.accessibility"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -206,21 +209,25 @@ def _code(name, lang, page):
     catalogue = _book("catalogue")
     if name in catalogue.formulas():
         raise PluginError(f"::code {name}: {name} is a formula, write ::formula {name}")
-    modules = [m for m in ("rnn", "lstm", "gru") if name in catalogue.sections(catalogue.snippet_path(m, "numpy"))]
+    found = [(m, fw) for m in ("rnn", "lstm", "gru") for fw in catalogue.FRAMEWORKS
+             if name in catalogue.sections(catalogue.snippet_path(m, fw))]
+    modules = sorted({m for m, _ in found})
     if len(modules) != 1:
         raise PluginError(f"::code {name}: expected one snippet section of that name, found {len(modules)}")
-    return _code_tabs(modules[0], name, name, page, lang)
+    frameworks = tuple(fw for _, fw in found)  # both, or only torch for the GPU fast paths
+    return _code_tabs(modules[0], name, name, page, lang, frameworks)
 
 
-def _code_tabs(module, section, anchor, page, lang):
-    """NumPy | PyTorch tabs including `section` of both snippet files, and download links."""
+def _code_tabs(module, section, anchor, page, lang, frameworks=("numpy", "torch")):
+    """NumPy | PyTorch tabs including `section` of the snippet files, and download links."""
     up = "../" * page.url.count("/")  # from this page's folder to the site root (en pages are under en/)
     tabs = [f'<div class="snippet" id="{anchor}" markdown>\n']
-    for label, framework in (("NumPy", "numpy"), ("PyTorch", "torch")):
+    for framework in frameworks:
+        label = {"numpy": "NumPy", "torch": "PyTorch"}[framework]
         path = f"snippets/{module}_{framework}.py"
         tabs.append(f'=== "{label}"\n\n    ```python title="{path}"\n    --8<-- "{path}:{section}"\n    ```\n')
     links = " · ".join(f'<a href="{up}snippets/{module}_{fw}.py" download>{module}_{fw}.py</a>'
-                       for fw in ("numpy", "torch"))
+                       for fw in frameworks)
     tabs.append(f'<p class="snippet-files">{LABELS[lang]["files"]}: {links}</p>\n\n</div>\n')
     return "\n".join(tabs)
 
@@ -356,7 +363,15 @@ def _explorer(name, lang, page):
 _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": _plot, "glossary": _glossary,
                "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise,
                "example": _example, "explorer": _explorer,
-               "experiment": lambda what, lang, page: _book("experiment").directive(what, lang)}
+               "experiment": lambda what, lang, page: _book("experiment").directive(what, lang),
+               "speed": lambda what, lang, page: _speed(what, lang)}
+
+
+def _speed(what, lang):
+    try:
+        return _book("speed").directive(what, lang)
+    except ValueError as error:  # StaleResults is one: its message says how to produce the file
+        raise PluginError(str(error)) from error
 
 
 # --------------------------------------------------------------------------- content

@@ -48,6 +48,8 @@ GUARDS = (
     Guard("example_script_raises", "book/examples.py", "raised"),
     Guard("stale_experiment_results", "book/experiment.py", "is stale"),
     Guard("missing_experiment_results", "book/experiment.py", "does not exist: run"),
+    Guard("stale_gpu_results", "book/speed.py", "is stale: computed from digest"),
+    Guard("gpu_results_edited_by_hand", "book/speed.py", "does not follow"),
     # math
     Guard("display_math_without_code_link", "hooks.py", "display formula"),
     Guard("katex_cannot_render", "book/katex.py", "KaTeX cannot render"),
