@@ -149,8 +149,12 @@ def test_a_replay_names_the_argument_that_differs_from_the_capture():
         check("lstm_graphed", names, (torch.ones(3, 2, 4), torch.ones(2, 6)), captured)
     with pytest.raises(ValueError, match=r"x has dtype torch.float64 but lstm_graphed captured torch.float32"):
         check("lstm_graphed", names, (torch.ones(3, 2, 4, dtype=torch.float64), torch.ones(2, 5)), captured)
-    with pytest.raises(ValueError, match=r"x has requires_grad True but lstm_graphed captured False"):
+    with pytest.raises(ValueError, match=r"x requires grad but lstm_graphed captured it without"):
         check("lstm_graphed", names, (torch.ones(3, 2, 4, requires_grad=True), torch.ones(2, 5)), captured)
+    with torch.no_grad():  # no autograd, no backward graph needed
+        check("lstm_graphed", names, (torch.ones(3, 2, 4, requires_grad=True), torch.ones(2, 5)), captured)
+    captured_for_training = (captured[0].clone().requires_grad_(), captured[1])
+    check("lstm_graphed", names, (torch.ones(3, 2, 4), torch.ones(2, 5)), captured_for_training)  # evaluation
     with pytest.raises(ValueError, match=r"h0 has device meta but lstm_graphed captured cpu"):
         check("lstm_graphed", names, (torch.ones(3, 2, 4), torch.ones(2, 5, device="meta")), captured)
     with pytest.raises(TypeError, match="h0 must be a torch.Tensor, got NoneType"):
@@ -192,6 +196,10 @@ def test_graphed_trains_like_the_plain_function(name, options):
         with torch.no_grad():
             for w in weights:
                 w.mul_(0.9)  # like an optimizer step: same tensors, new values
+    with torch.no_grad():  # evaluation with the training graphs: the forward graph alone
+        expected = flat(name, plain(x, *states, *weights, **options))
+        got = flat(name, replay(x, *states, *weights))
+    assert max(max_error(g, e) for g, e in zip(got, expected)) <= TOLERANCE[torch.float64]
 
 
 @CUDA
@@ -202,7 +210,7 @@ def test_graphed_replay_rejects_other_shapes_and_empty_sequences():
     with pytest.raises(ValueError, match=rf"x has shape \({T + 1}, {B}, {D}\) but lstm_graphed captured "
                                          rf"\({T}, {B}, {D}\)"):
         replay(torch.cat([x, x[:1]]), h0, c0, *weights)
-    with pytest.raises(ValueError, match="weight_hh has requires_grad True but lstm_graphed captured False"):
+    with pytest.raises(ValueError, match="weight_hh requires grad but lstm_graphed captured it without"):
         replay(x, h0, c0, weights[0], weights[1].clone().requires_grad_(), *weights[2:])
     with pytest.raises(ValueError, match="needs at least one time step"):
         snippet.lstm_graphed(x[:0], h0, c0, *weights)
