@@ -11,7 +11,8 @@ export PYTHONUNBUFFERED=1
 python3 -c "import torch, numpy; print('torch', torch.__version__, '| numpy', numpy.__version__, '|', torch.cuda.get_device_name())"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 SECONDS=0
-timeout -k 10 210 python3 -m pytest -q -p no:cacheprovider -n 8 tests/test_formulas.py tests/test_against_torch_nn.py \
+# One compile thread per pytest worker: 8 workers, each compiling its own small graphs.
+TORCHINDUCTOR_COMPILE_THREADS=1 timeout -k 10 210 python3 -m pytest -q -p no:cacheprovider -n 8 tests/test_formulas.py tests/test_against_torch_nn.py \
   tests/test_claims.py tests/test_bad_input.py tests/test_snippet_files.py tests/test_plots.py tests/test_backward.py \
   tests/test_fast_paths.py 2>&1 | tail -20
 echo "tests: ${SECONDS} s"

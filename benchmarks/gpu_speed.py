@@ -215,8 +215,9 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, help=f"where to write the JSON (default {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--cases", default=",".join(CASES))
-    parser.add_argument("--budget-s", type=float, default=330, help="seconds for the whole run: a compiled variant gets at most what is left, none under "
-                        f"{MIN_WORKER_S} s")
+    parser.add_argument("--budget-s", type=float, default=330,
+                        help=f"seconds for the whole run: a compiled variant gets at most what is left (none under "
+                             f"{MIN_WORKER_S} s)")
     parser.add_argument("--backend", default=None, help="torch.compile backend (default inductor; --quick aot_eager)")
     parser.add_argument("--worker", nargs=3, metavar=("MODEL", "CASE", "VARIANT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -245,6 +246,9 @@ def main(argv=None):
                     print(format_row(row), flush=True)
     out = args.out or RESULTS
     write(out, args, device, argv, shapes, cases, rows)  # a run cut short still leaves what it measured
+    if device.type == "cuda":
+        gc.collect()
+        torch.cuda.empty_cache()  # the workers get the GPU's memory
     for name, case, variant in worker_order(models, cases):
         left = args.budget_s - (time.monotonic() - started)
         if left < MIN_WORKER_S:
@@ -288,10 +292,11 @@ def add_ratios(rows):
 def header(args, device, argv):
     command = " ".join(["python", "benchmarks/gpu_speed.py"] + list(sys.argv[1:] if argv is None else argv))
     cuda = device.type == "cuda"
+    where = torch.cuda.get_device_name(device) if cuda else f"cpu ({platform.processor() or platform.machine()})"
     return {"benchmark": "gpu-speed", "command": command,
             "date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
-            "device": torch.cuda.get_device_name(device) if cuda else f"cpu ({platform.processor() or platform.machine()})",
-            "torch": torch.__version__, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version() if cuda else None,
+            "device": where, "torch": torch.__version__, "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version() if cuda else None,
             "python": platform.python_version(), "dtype": "float32", "tf32": False, "repeat": args.repeat,
             "provenance": provenance()}
 

@@ -315,13 +315,14 @@ def rnn_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros;  parameters as in rnn
     returns rnn_replay(x, h0, weight_ih, weight_hh, bias_ih, bias_hh) -> y, h_n: the values of
-    rnn, for inputs with exactly these shapes, dtype, device
-    and requires_grad (another shape raises ValueError: capture again, e.g. once per sequence length).
+    rnn, for inputs with exactly these shapes, dtype and device (another shape raises
+    ValueError: capture again, e.g. once per sequence length).
 
     A CUDA graph records every kernel of the T steps once and replays them all with one launch,
     so the per-step cost of Python and of launching kernels disappears. If any input requires
     grad, the backward pass is captured as a second graph and gradients reach the caller's
-    tensors, so rnn_replay trains like rnn (torch.cuda.make_graphed_callables).
+    tensors, so rnn_replay trains like rnn (torch.cuda.make_graphed_callables): capture with the
+    weights that will require grad.
     Helps: CUDA, fixed shapes, many calls, small B and H, where launches dominate.
     Costs: capture runs rnn 3 times to warm up, then once per graph (about 4 forward passes);
     the graphs keep their own copies of all inputs (weights included) and every step's

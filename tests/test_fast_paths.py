@@ -64,7 +64,8 @@ COMPILED = {"rnn-step": ("rnn", False, {}), "lstm-step": ("lstm", False, {}), "l
             "gru-whole_loop": ("gru", True, {})}
 ON_CPU_TOO = ["rnn-step", "lstm-step", "lstm-whole_loop", "gru-step-reset_before"]  # a few: each compiles for seconds
 COMPILED_CASES = ([pytest.param(*COMPILED[case], "cpu", id=f"{case}-cpu") for case in ON_CPU_TOO] +
-                  [pytest.param(*arguments, "cuda", id=f"{case}-cuda", marks=CUDA) for case, arguments in COMPILED.items()])
+                  [pytest.param(*arguments, "cuda", id=f"{case}-cuda", marks=CUDA)
+                   for case, arguments in COMPILED.items()])
 
 
 @pytest.fixture(scope="module")
