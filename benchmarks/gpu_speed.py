@@ -9,6 +9,9 @@ synchronised timing. Variants:
   compiled_step  <model>_compiled(whole_loop=False): torch.compile of the step function only
   compiled       <model>_compiled(whole_loop=True): torch.compile of the whole loop
                  (on CUDA mode="reduce-overhead": the unrolled loop replayed as a CUDA graph)
+  graphed_compiled_step  <model>_graphed(..., <model>_function=<model>_compiled()): the loop over
+                 compiled (fused) steps captured in CUDA graphs; measured in the worker of
+                 compiled_step, after it, so its setup_s is mostly capture (the step is compiled)
 Each row: best of --repeat and median (ms), ratio = ms / ms of cudnn (same model, case, pass, this
 run), setup_s (capture or compile seconds: the first call), peak_mib (peak CUDA memory allocated
 while the variant ran, above the inputs and weights all variants share), max_abs_diff (largest
@@ -45,9 +48,10 @@ RESULTS = ROOT / "book" / "results" / "gpu-speed.json"
 CASES = {"small": {"T": 100, "B": 32, "D": 128, "H": 256}, "large": {"T": 256, "B": 128, "D": 1024, "H": 1024}}
 QUICK_CASES = {"small": {"T": 4, "B": 2, "D": 3, "H": 5}, "large": {"T": 6, "B": 3, "D": 4, "H": 6}}
 MODELS = {"lstm": (torch.nn.LSTM, lstm_torch), "gru": (torch.nn.GRU, gru_torch), "rnn": (torch.nn.RNN, rnn_torch)}
-IN_WORKERS = {"compiled_step": False, "compiled": True}  # variant -> whole_loop
+WHOLE_LOOP = {"compiled_step": False, "graphed_compiled_step": False, "compiled": True}  # variant -> whole_loop
+WORKERS = {"step": ("compiled_step", "graphed_compiled_step"), "whole": ("compiled",)}  # one process each
 PASSES = ("forward", "training")
-WORKER_LIMIT_S = {"compiled_step": 150, "compiled": 200}  # per worker (both passes of one model and case)
+WORKER_LIMIT_S = {"step": 150, "whole": 150}  # per worker: its variants, both passes, one model and case
 MIN_WORKER_S = 30  # a worker with less time than this left in the budget is not started
 
 
@@ -124,7 +128,15 @@ def variant_call(name, variant, layer, x, weights, pass_name, backend):
             replay = getattr(snippet, f"{name}_graphed")(x, *states, *used)
         sync()
         return (lambda: replay(x, *states, *used)), time.perf_counter() - start
-    compiled = getattr(snippet, f"{name}_compiled")(whole_loop=IN_WORKERS[variant], backend=backend)
+    compiled = getattr(snippet, f"{name}_compiled")(whole_loop=WHOLE_LOOP[variant], backend=backend)
+    if variant == "graphed_compiled_step":
+        sync()
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            replay = getattr(snippet, f"{name}_graphed")(x, *states, *used, **{f"{name}_function": compiled})
+        sync()
+        return (lambda: replay(x, *states, *used)), time.perf_counter() - start
 
     def call():
         if device.type == "cuda":
@@ -170,19 +182,20 @@ def measure(name, variant, shape, pass_name, device, repeat, backend):
 # ------------------------------------------------------------------------------------------ workers
 
 def worker(args):
-    """--worker MODEL CASE VARIANT: both passes of one compiled variant, one JSON row per line."""
+    """--worker MODEL CASE GROUP: both passes of the variants of WORKERS[GROUP], one JSON row per line."""
     configure()
-    name, case, variant = args.worker
+    name, case, group = args.worker
     shape = (QUICK_CASES if args.quick else CASES)[case]
-    for pass_name in PASSES:
-        row = measure(name, variant, shape, pass_name, torch.device(args.device), args.repeat, args.backend)
-        row["case"] = case
-        print("ROW " + json.dumps(row), flush=True)
+    for variant in WORKERS[group]:
+        for pass_name in PASSES:
+            row = measure(name, variant, shape, pass_name, torch.device(args.device), args.repeat, args.backend)
+            row["case"] = case
+            print("ROW " + json.dumps(row), flush=True)
 
 
-def in_worker(name, case, variant, args, limit_s):
-    """Rows of a compiled variant from a worker process, or rows saying why there are none."""
-    command = [sys.executable, __file__, "--worker", name, case, variant, "--device", args.device,
+def in_worker(name, case, group, args, limit_s):
+    """Rows of the compiled variants of a worker process, or rows saying why there are none."""
+    command = [sys.executable, __file__, "--worker", name, case, group, "--device", args.device,
                "--repeat", str(args.repeat), "--backend", args.backend] + (["--quick"] if args.quick else [])
     rows, reason = {}, None
     try:
@@ -192,12 +205,13 @@ def in_worker(name, case, variant, args, limit_s):
             reason = f"worker failed (exit {done.returncode}): " + (done.stderr.strip().splitlines() or ["?"])[-1]
     except subprocess.TimeoutExpired as expired:
         output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
-        reason = f"compile and measurement over the {limit_s:.0f} s limit of this variant"
+        reason = f"compile and measurement over the {limit_s:.0f} s limit of its worker"
     for line in output.splitlines():
         if line.startswith("ROW "):
             row = json.loads(line[4:])
-            rows[row["pass"]] = row
-    return [rows.get(p) or skipped(name, case, p, variant, reason or "no result") for p in PASSES]
+            rows[row["variant"], row["pass"]] = row
+    return [rows.get((v, p)) or skipped(name, case, p, v, reason or "no result")
+            for v in WORKERS[group] for p in PASSES]
 
 
 def skipped(name, case, pass_name, variant, reason):
@@ -249,13 +263,13 @@ def main(argv=None):
     if device.type == "cuda":
         gc.collect()
         torch.cuda.empty_cache()  # the workers get the GPU's memory
-    for name, case, variant in worker_order(models, cases):
+    for name, case, group in worker_order(models, cases):
         left = args.budget_s - (time.monotonic() - started)
         if left < MIN_WORKER_S:
-            found = [skipped(name, case, p, variant, f"benchmark budget of {args.budget_s:.0f} s spent")
-                     for p in PASSES]
+            found = [skipped(name, case, p, v, f"benchmark budget of {args.budget_s:.0f} s spent")
+                     for v in WORKERS[group] for p in PASSES]
         else:
-            found = in_worker(name, case, variant, args, min(WORKER_LIMIT_S[variant], left))
+            found = in_worker(name, case, group, args, min(WORKER_LIMIT_S[group], left))
         rows += found
         for row in found:
             print(format_row(row), flush=True)
@@ -265,13 +279,13 @@ def main(argv=None):
 
 
 def worker_order(models, cases):
-    """Compiled variants by what the figures are for: LSTM and GRU before RNN, the small case first
-    and its whole-loop compile (the headline figure) before the step compile; the large whole loop,
-    slowest to compile, last."""
+    """Workers by what the figures are for: LSTM and GRU before RNN; the small case first, its step
+    compile (quick, whatever T) and whole loop; then the large case's step; the large whole loop
+    (256 unrolled steps, slowest to compile) last."""
     order = []
-    for group in ([m for m in models if m != "rnn"], [m for m in models if m == "rnn"]):
-        for case, variants in (("small", ("compiled", "compiled_step")), ("large", ("compiled_step", "compiled"))):
-            order += [(name, case, variant) for variant in variants for name in group if case in cases]
+    for names in ([m for m in models if m != "rnn"], [m for m in models if m == "rnn"]):
+        for case, groups in (("small", ("step", "whole")), ("large", ("step",)), ("large", ("whole",))):
+            order += [(name, case, group) for name in names for group in groups if case in cases]
     return order
 
 
@@ -303,21 +317,21 @@ def header(args, device, argv):
 
 def format_row(row):
     if row.get("skipped"):
-        return f"{row['model']:5} {row['case']:6} {row['pass']:9} {row['variant']:14} skipped: {row['skipped']}"
-    return (f"{row['model']:5} {row['case']:6} {row['pass']:9} {row['variant']:14} {row['ms']:9.3f} ms "
+        return f"{row['model']:5} {row['case']:6} {row['pass']:9} {row['variant']:21} skipped: {row['skipped']}"
+    return (f"{row['model']:5} {row['case']:6} {row['pass']:9} {row['variant']:21} {row['ms']:9.3f} ms "
             f"[{row['median_ms']:.3f}]  setup {row['setup_s']:6.1f} s  peak {row['peak_mib']:8.1f} MiB  "
             f"max|diff| {row['max_abs_diff']:.1e}")
 
 
 def print_table(rows):
-    print(f"\n{'model':5} {'case':6} {'pass':9} {'variant':14} {'ms':>9} {'median':>9} {'x cudnn':>8} "
+    print(f"\n{'model':5} {'case':6} {'pass':9} {'variant':21} {'ms':>9} {'median':>9} {'x cudnn':>8} "
           f"{'setup s':>8} {'peak MiB':>9} {'max|diff|':>9}")
     for r in rows:
         if r.get("skipped"):
-            print(f"{r['model']:5} {r['case']:6} {r['pass']:9} {r['variant']:14} skipped: {r['skipped']}")
+            print(f"{r['model']:5} {r['case']:6} {r['pass']:9} {r['variant']:21} skipped: {r['skipped']}")
             continue
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
-        print(f"{r['model']:5} {r['case']:6} {r['pass']:9} {r['variant']:14} {r['ms']:9.3f} {r['median_ms']:9.3f} "
+        print(f"{r['model']:5} {r['case']:6} {r['pass']:9} {r['variant']:21} {r['ms']:9.3f} {r['median_ms']:9.3f} "
               f"{ratio:>8} {r['setup_s']:8.1f} {r['peak_mib']:9.1f} {r['max_abs_diff']:9.1e}")
 
 

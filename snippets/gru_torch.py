@@ -471,7 +471,7 @@ def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None):
 # and change only how its kernels reach the GPU.
 
 # --8<-- [start:gru_graphed]
-def gru_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
+def gru_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True, gru_function=gru):
     """gru captured in CUDA graphs for the shapes of these inputs; returns a function that replays it.
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros;  parameters as in gru
@@ -489,20 +489,22 @@ def gru_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True)
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as gru_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.
-    CPU tensors have no CUDA graphs: this returns gru itself and warns once.
+    gru_function: what to capture, gru or a function with its arguments, e.g. gru_compiled()
+    (fused steps, then captured: fewer kernels and one launch, compiled once whatever T is).
+    CPU tensors have no CUDA graphs: this returns gru_function (with this reset_after) and
+    warns once.
     """
+    def gru_tensors_only(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):  # graphs take tensors only
+        return gru_function(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after)
     _check_tensor("x", x, x)
     if x.device.type != "cuda":
-        return _without_cuda_graphs("gru_graphed", gru)
+        return _without_cuda_graphs("gru_graphed", gru_tensors_only)
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
     _check_steps("gru_graphed", x)
     h0_zeros = _state_or_zeros("h0", None, x.shape[1:-1], H, x)  # what h0=None means, in every replay
     inputs = (x, _state_or_zeros("h0", h0, x.shape[1:-1], H, x), weight_ih, weight_hh, bias_ih, bias_hh)
     static_inputs = _static_copies(inputs)  # the graph reads its inputs from these tensors
-
-    def gru_tensors_only(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):  # graphs take tensors only
-        return gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after)
     gru_in_graphs = torch.cuda.make_graphed_callables(gru_tensors_only, static_inputs)
 
     def gru_replay(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -572,8 +574,8 @@ def _without_cuda_graphs(name, function):
     """The plain function for CPU tensors, with one warning per fast path and process."""
     if name not in _WARNED:
         _WARNED.add(name)
-        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the plain "
-                      f"{function.__name__} (same values, no capture)", UserWarning, stacklevel=3)
+        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the function it "
+                      f"would capture (same values, no capture)", UserWarning, stacklevel=3)
     return function
 
 

@@ -667,7 +667,7 @@ def lstm_cifg_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
 # and change only how its kernels reach the GPU.
 
 # --8<-- [start:lstm_graphed]
-def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, lstm_function=lstm):
     """lstm captured in CUDA graphs for the shapes of these inputs; returns a function that replays it.
 
     x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros;  parameters as in lstm
@@ -685,11 +685,13 @@ def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as lstm_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.
-    CPU tensors have no CUDA graphs: this returns lstm itself and warns once.
+    lstm_function: what to capture, lstm or a function with its arguments, e.g. lstm_compiled()
+    (fused steps, then captured: fewer kernels and one launch, compiled once whatever T is).
+    CPU tensors have no CUDA graphs: this returns lstm_function itself and warns once.
     """
     _check_tensor("x", x, x)
     if x.device.type != "cuda":
-        return _without_cuda_graphs("lstm_graphed", lstm)
+        return _without_cuda_graphs("lstm_graphed", lstm_function)
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
     _check_steps("lstm_graphed", x)
@@ -698,7 +700,7 @@ def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     inputs = (x, _state_or_zeros("h0", h0, x.shape[1:-1], H, x), _state_or_zeros("c0", c0, x.shape[1:-1], H, x),
               weight_ih, weight_hh, bias_ih, bias_hh)
     static_inputs = _static_copies(inputs)  # the graph reads its inputs from these tensors
-    lstm_in_graphs = torch.cuda.make_graphed_callables(lstm, static_inputs)
+    lstm_in_graphs = torch.cuda.make_graphed_callables(lstm_function, static_inputs)
 
     def lstm_replay(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
         inputs = (x, h0_zeros if h0 is None else h0, c0_zeros if c0 is None else c0,
@@ -769,8 +771,8 @@ def _without_cuda_graphs(name, function):
     """The plain function for CPU tensors, with one warning per fast path and process."""
     if name not in _WARNED:
         _WARNED.add(name)
-        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the plain "
-                      f"{function.__name__} (same values, no capture)", UserWarning, stacklevel=3)
+        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the function it "
+                      f"would capture (same values, no capture)", UserWarning, stacklevel=3)
     return function
 
 

@@ -310,7 +310,7 @@ def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinear
 # and change only how its kernels reach the GPU.
 
 # --8<-- [start:rnn_graphed]
-def rnn_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+def rnn_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, rnn_function=rnn):
     """rnn captured in CUDA graphs for the shapes of these inputs; returns a function that replays it.
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros;  parameters as in rnn
@@ -328,18 +328,20 @@ def rnn_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as rnn_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.
-    CPU tensors have no CUDA graphs: this returns rnn itself and warns once.
+    rnn_function: what to capture, rnn or a function with its arguments, e.g. rnn_compiled()
+    (fused steps, then captured: fewer kernels and one launch, compiled once whatever T is).
+    CPU tensors have no CUDA graphs: this returns rnn_function itself and warns once.
     """
     _check_tensor("x", x, x)
     if x.device.type != "cuda":
-        return _without_cuda_graphs("rnn_graphed", rnn)
+        return _without_cuda_graphs("rnn_graphed", rnn_function)
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
     _check_steps("rnn_graphed", x)
     h0_zeros = _state_or_zeros("h0", None, x.shape[1:-1], H, x)  # what h0=None means, in every replay
     inputs = (x, _state_or_zeros("h0", h0, x.shape[1:-1], H, x), weight_ih, weight_hh, bias_ih, bias_hh)
     static_inputs = _static_copies(inputs)  # the graph reads its inputs from these tensors
-    rnn_in_graphs = torch.cuda.make_graphed_callables(rnn, static_inputs)
+    rnn_in_graphs = torch.cuda.make_graphed_callables(rnn_function, static_inputs)
 
     def rnn_replay(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
         inputs = (x, h0_zeros if h0 is None else h0, weight_ih, weight_hh, bias_ih, bias_hh)
@@ -408,8 +410,8 @@ def _without_cuda_graphs(name, function):
     """The plain function for CPU tensors, with one warning per fast path and process."""
     if name not in _WARNED:
         _WARNED.add(name)
-        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the plain "
-                      f"{function.__name__} (same values, no capture)", UserWarning, stacklevel=3)
+        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the function it "
+                      f"would capture (same values, no capture)", UserWarning, stacklevel=3)
     return function
 
 

@@ -120,17 +120,37 @@ def test_compiled_rejects_bad_input_like_the_plain_function(name, compiled):
 
 # --- CUDA graphs --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", MODELS)
-def test_graphed_on_the_cpu_returns_the_plain_function_and_warns_once(name, monkeypatch):
+VARIANTS = [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})]
+VARIANT_IDS = ["rnn", "lstm", "gru", "gru-reset_before"]
+
+
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
+def test_graphed_on_the_cpu_returns_the_plain_function_and_warns_once(name, options, monkeypatch):
     snippet = module(name, "torch")
+    plain = getattr(snippet, name)
     monkeypatch.setattr(snippet, "_WARNED", set())
     x, states, weights = tensors(name, "cpu")
     with pytest.warns(UserWarning, match=f"{name}_graphed: CUDA graphs need CUDA tensors"):
-        fast = getattr(snippet, f"{name}_graphed")(x, *states, *weights)
-    assert fast is getattr(snippet, name)
+        fast = getattr(snippet, f"{name}_graphed")(x, *states, *weights, **options)
+    if name != "gru":
+        assert fast is plain
+    assert torch.equal(fast(x, *states, *weights)[0], plain(x, *states, *weights, **options)[0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second call is silent
-        assert getattr(snippet, f"{name}_graphed")(x, *states, *weights) is fast
+        getattr(snippet, f"{name}_graphed")(x, *states, *weights, **options)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_graphed_on_the_cpu_returns_the_function_it_was_given(name, compiled, monkeypatch):
+    snippet = module(name, "torch")
+    monkeypatch.setattr(snippet, "_WARNED", {f"{name}_graphed"})
+    x, states, weights = tensors(name, "cpu")
+    fused = compiled(name, False, "aot_eager")
+    fast = getattr(snippet, f"{name}_graphed")(x, *states, *weights, **{f"{name}_function": fused})
+    assert fast is fused or name == "gru"
+    expected = getattr(snippet, name)(x, *states, *weights)
+    assert max(max_error(g, e) for g, e in zip(flat(name, fast(x, *states, *weights)), flat(name, expected))) <= \
+        TOLERANCE[torch.float64]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -164,8 +184,7 @@ def test_a_replay_names_the_argument_that_differs_from_the_capture():
 
 @CUDA
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("name,options", [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})],
-                         ids=["rnn", "lstm", "gru", "gru-reset_before"])
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
 def test_graphed_forward_equals_the_plain_function_on_new_values(name, options, dtype):
     snippet = module(name, "torch")
     plain = getattr(snippet, name)
@@ -183,8 +202,7 @@ def test_graphed_forward_equals_the_plain_function_on_new_values(name, options, 
 
 
 @CUDA
-@pytest.mark.parametrize("name,options", [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})],
-                         ids=["rnn", "lstm", "gru", "gru-reset_before"])
+@pytest.mark.parametrize("name,options", VARIANTS, ids=VARIANT_IDS)
 def test_graphed_trains_like_the_plain_function(name, options):
     """Gradients reach the caller's weights; an update in place is seen by the next replay."""
     snippet = module(name, "torch")
@@ -201,6 +219,19 @@ def test_graphed_trains_like_the_plain_function(name, options):
         expected = flat(name, plain(x, *states, *weights, **options))
         got = flat(name, replay(x, *states, *weights))
     assert max(max_error(g, e) for g, e in zip(got, expected)) <= TOLERANCE[torch.float64]
+
+
+@CUDA
+@pytest.mark.parametrize("name,options", [("lstm", {}), ("gru", {"reset_after": False})], ids=["lstm", "gru-reset_before"])
+def test_graphed_compiled_step_trains_like_the_plain_function(name, options, compiled):
+    """Fused steps (inductor), then captured: what a compiled step inside a CUDA graph computes."""
+    snippet = module(name, "torch")
+    plain = getattr(snippet, name)
+    x, states, weights = tensors(name, "cuda", weights_grad=True)
+    replay = getattr(snippet, f"{name}_graphed")(x, *states, *weights, **options,
+                                                 **{f"{name}_function": compiled(name, False, "inductor")})
+    assert_same_training(name, lambda *a, **o: plain(*a, **options), replay, x, states, weights,
+                         TOLERANCE[torch.float64])
 
 
 @CUDA

@@ -44,10 +44,10 @@ def test_quick_run_writes_the_schema_where_out_says(tmp_path, gpu_speed):
     rows = result["rows"]
     assert {(r["model"], r["case"], r["pass"], r["variant"]) for r in rows} == {
         (m, c, p, v) for m in ("lstm", "gru") for c in ("small", "large") for p in ("forward", "training")
-        for v in ("cudnn", "plain", "graphed", "compiled_step", "compiled")}
+        for v in ("cudnn", "plain", "graphed", "compiled_step", "graphed_compiled_step", "compiled")}
     for row in rows:
         assert ROW_KEYS <= set(row)
-        if row["variant"] in ("compiled_step", "compiled"):
+        if row["variant"] in ("compiled_step", "graphed_compiled_step", "compiled"):
             assert row["skipped"] == "benchmark budget of 0 s spent" and row["ms"] is None
             continue
         assert "skipped" not in row and 0 < row["ms"] <= row["median_ms"]
@@ -63,10 +63,11 @@ def test_quick_mode_refuses_to_write_into_the_book():
     assert done.returncode != 0 and "--quick writes only where --out says" in done.stderr
 
 
-def test_a_worker_measures_both_passes_of_a_compiled_variant(gpu_speed, capsys):
-    gpu_speed.main(["--quick", "--worker", "rnn", "small", "compiled_step"])
+def test_a_worker_measures_both_passes_of_its_compiled_variants(gpu_speed, capsys):
+    gpu_speed.main(["--quick", "--worker", "rnn", "small", "step"])
     rows = [json.loads(line[4:]) for line in capsys.readouterr().out.splitlines() if line.startswith("ROW ")]
-    assert [(r["pass"], r["variant"]) for r in rows] == [("forward", "compiled_step"), ("training", "compiled_step")]
+    assert [(r["variant"], r["pass"]) for r in rows] == [
+        (v, p) for v in ("compiled_step", "graphed_compiled_step") for p in ("forward", "training")]
     for row in rows:
         assert row["setup_s"] > 0 and 0 < row["ms"] <= row["median_ms"] and row["max_abs_diff"] < 1e-5
 
@@ -74,7 +75,7 @@ def test_a_worker_measures_both_passes_of_a_compiled_variant(gpu_speed, capsys):
 def test_a_worker_over_its_limit_is_recorded_as_skipped(gpu_speed):
     class Args:
         device, repeat, backend, quick = "cpu", 3, "aot_eager", True
-    rows = gpu_speed.in_worker("lstm", "small", "compiled", Args, limit_s=1)
-    assert [r["pass"] for r in rows] == ["forward", "training"]
+    rows = gpu_speed.in_worker("lstm", "small", "whole", Args, limit_s=1)
+    assert [(r["variant"], r["pass"]) for r in rows] == [("compiled", "forward"), ("compiled", "training")]
     for row in rows:
-        assert row["skipped"] == "compile and measurement over the 1 s limit of this variant" and row["ms"] is None
+        assert row["skipped"] == "compile and measurement over the 1 s limit of its worker" and row["ms"] is None
