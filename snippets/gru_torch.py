@@ -12,6 +12,8 @@ so weights taken from a PyTorch model work unchanged:
 
 Shapes: B = batch, D = input features, H = hidden size, T = time steps.
 Every function also accepts unbatched inputs (no B axis).
+On a GPU, gru_graphed (CUDA graphs) and gru_compiled (torch.compile) run the same gru
+with far fewer kernel launches: see "Fast paths on a GPU", after the layers.
 
 Each gate function takes the two terms of its pre-activation, already computed:
 the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
@@ -485,7 +487,7 @@ def gru_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True,
     tensors, so gru_replay trains like gru (torch.cuda.make_graphed_callables): capture with the
     weights that will require grad.
     Helps: CUDA, fixed shapes, many calls, small B and H, where launches dominate.
-    Costs: capture runs gru 3 times to warm up, then once per graph (about 4 forward passes);
+    Costs: capture runs gru 3 times to warm up, then once per graph (4 passes, backward too);
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as gru_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.

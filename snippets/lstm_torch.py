@@ -11,6 +11,8 @@ through every function, so it can be trained. Parameters use the torch.nn.LSTM l
 
 Shapes: B = batch, D = input features, H = hidden size, T = time steps.
 Every function also accepts unbatched inputs (no B axis).
+On a GPU, lstm_graphed (CUDA graphs) and lstm_compiled (torch.compile) run the same lstm
+with far fewer kernel launches: see "Fast paths on a GPU", after the layers.
 
 Each formula function takes the two terms of its pre-activation, already computed:
 the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
@@ -681,7 +683,7 @@ def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, lstm_functio
     tensors, so lstm_replay trains like lstm (torch.cuda.make_graphed_callables): capture with the
     weights that will require grad.
     Helps: CUDA, fixed shapes, many calls, small B and H, where launches dominate.
-    Costs: capture runs lstm 3 times to warm up, then once per graph (about 4 forward passes);
+    Costs: capture runs lstm 3 times to warm up, then once per graph (4 passes, backward too);
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as lstm_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.

@@ -11,6 +11,8 @@ through every function, so it can be trained. Parameters use the torch.nn.RNN la
 
 Shapes: B = batch, D = input features, H = hidden size, T = time steps.
 Every function also accepts unbatched inputs (no B axis).
+On a GPU, rnn_graphed (CUDA graphs) and rnn_compiled (torch.compile) run the same rnn
+with far fewer kernel launches: see "Fast paths on a GPU", after the layers.
 """
 
 import re
@@ -324,7 +326,7 @@ def rnn_graphed(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, rnn_function=rnn)
     tensors, so rnn_replay trains like rnn (torch.cuda.make_graphed_callables): capture with the
     weights that will require grad.
     Helps: CUDA, fixed shapes, many calls, small B and H, where launches dominate.
-    Costs: capture runs rnn 3 times to warm up, then once per graph (about 4 forward passes);
+    Costs: capture runs rnn 3 times to warm up, then once per graph (4 passes, backward too);
     the graphs keep their own copies of all inputs (weights included) and every step's
     activations in a private memory pool as long as rnn_replay lives; each call copies the
     inputs in. Its outputs are the graph's own tensors: the next call overwrites them.
