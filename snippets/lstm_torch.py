@@ -11,6 +11,8 @@ through every function, so it can be trained. Parameters use the torch.nn.LSTM l
 
 Shapes: B = batch, D = input features, H = hidden size, T = time steps.
 Every function also accepts unbatched inputs (no B axis).
+On a GPU, lstm_graphed (CUDA graphs) and lstm_compiled (torch.compile) run the same lstm
+with far fewer kernel launches: see "Fast paths on a GPU", after the layers.
 
 Each formula function takes the two terms of its pre-activation, already computed:
 the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
@@ -18,6 +20,7 @@ the input term W_i? x_t + b_i? and the recurrent term W_h? h_{t-1} + b_h?.
 """
 
 import re
+import warnings
 from collections.abc import Mapping
 
 import torch
@@ -659,6 +662,146 @@ def lstm_cifg_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
     h_t = lstm_hidden_state(o_t, c_t)
     return h_t, c_t
 # --8<-- [end:lstm_cifg_step]
+
+
+# Fast paths on a GPU: the same lstm, launched differently. On a GPU the plain loop spends its time
+# launching about a dozen small kernels per step, not computing; these functions keep the code above
+# and change only how its kernels reach the GPU.
+
+# --8<-- [start:lstm_graphed]
+def lstm_graphed(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, lstm_function=lstm):
+    """lstm captured in CUDA graphs for the shapes of these inputs; returns a function that replays it.
+
+    x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros;  parameters as in lstm
+    returns lstm_replay(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh) -> y, (h_n, c_n): the
+    values of lstm, for inputs with exactly these shapes, dtype and device (another
+    shape raises ValueError: capture again, e.g. once per sequence length).
+
+    A CUDA graph records every kernel of the T steps once and replays them all with one launch,
+    so the per-step cost of Python and of launching kernels disappears. If any input requires
+    grad, the backward pass is captured as a second graph and gradients reach the caller's
+    tensors, so lstm_replay trains like lstm (torch.cuda.make_graphed_callables): capture with the
+    weights that will require grad.
+    Helps: CUDA, fixed shapes, many calls, small B and H, where launches dominate.
+    Costs: capture runs lstm 3 times to warm up, then once per graph (4 passes, backward too);
+    the graphs keep their own copies of all inputs (weights included) and every step's
+    activations in a private memory pool as long as lstm_replay lives; each call copies the
+    inputs in. Its outputs are the graph's own tensors: the next call overwrites them.
+    lstm_function: what to capture, lstm or a function with its arguments, e.g. lstm_compiled()
+    (fused steps, then captured: fewer kernels and one launch, compiled once whatever T is).
+    CPU tensors have no CUDA graphs: this returns lstm_function itself and warns once.
+    """
+    _check_tensor("x", x, x)
+    if x.device.type != "cuda":
+        return _without_cuda_graphs("lstm_graphed", lstm_function)
+    H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    _check_rank("x", x, (2, 3))
+    _check_steps("lstm_graphed", x)
+    h0_zeros = _state_or_zeros("h0", None, x.shape[1:-1], H, x)  # what h0=None means, in every replay
+    c0_zeros = _state_or_zeros("c0", None, x.shape[1:-1], H, x)
+    inputs = (x, _state_or_zeros("h0", h0, x.shape[1:-1], H, x), _state_or_zeros("c0", c0, x.shape[1:-1], H, x),
+              weight_ih, weight_hh, bias_ih, bias_hh)
+    static_inputs = _static_copies(inputs)  # the graph reads its inputs from these tensors
+    lstm_in_graphs = torch.cuda.make_graphed_callables(lstm_function, static_inputs)
+
+    def lstm_replay(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+        inputs = (x, h0_zeros if h0 is None else h0, c0_zeros if c0 is None else c0,
+                  weight_ih, weight_hh, bias_ih, bias_hh)
+        _check_replay("lstm_graphed", ("x", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+                      inputs, static_inputs)
+        return lstm_in_graphs(*inputs)  # copies inputs into static_inputs, replays the graph
+    return lstm_replay
+# --8<-- [end:lstm_graphed]
+
+
+# --8<-- [start:lstm_compiled]
+def lstm_compiled(whole_loop=False, backend="inductor"):
+    """lstm under torch.compile; returns a function with lstm's arguments and values.
+
+    x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None;  parameters as in lstm
+    ->  y: (T, B, H) or (T, H), (h_n, c_n): (B, H) or (H,), as lstm returns them.
+    whole_loop=False compiles lstm_step only: the compiler fuses each step's gate arithmetic
+    into a few kernels (the matrix products stay library calls) and the Python loop calls it
+    T times (no CUDA graph: each step still launches its few kernels). Compile time does not
+    depend on T.
+    whole_loop=True compiles all of lstm: the loop is unrolled into T copies of the step and, on
+    CUDA, mode="reduce-overhead" replays them as one CUDA graph: fewest launches, but compile
+    time grows with T, and each new T or batch size compiles again.
+    The first call for a new device, shape or autograd need compiles (forward, and backward when
+    gradients are needed); later calls run the compiled code; training works as with lstm.
+    Costs, measured for lstm (inductor, the book's busy 2-core build machine, forward + backward):
+    the step about 1 min whatever T; the whole loop 1 min at T = 3, 3.3 min at T = 10 (20 s a step).
+    Helps: fixed shapes and many calls, on CUDA most. backend="inductor" generates kernels;
+    "aot_eager" traces the same graphs without generating code (quick, for checking).
+    """
+    compiled = {}  # (function name, device type) -> that function under torch.compile
+
+    def compiled_on(device, function):
+        key = (function.__name__, device.type)
+        if key not in compiled:
+            graph_mode = whole_loop and device.type == "cuda" and backend == "inductor"
+            compiled[key] = torch.compile(function, backend=backend,
+                                          mode="reduce-overhead" if graph_mode else None)
+        return compiled[key]
+
+    def lstm_fused(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+        _check_tensor("x", x, x)
+        if whole_loop:
+            return compiled_on(x.device, lstm)(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+        H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)  # as in lstm, with a compiled step
+        _check_rank("x", x, (2, 3))
+        h = _state_or_zeros("h0", h0, x.shape[1:-1], H, x)
+        c = _state_or_zeros("c0", c0, x.shape[1:-1], H, x)
+        lstm_step_fused = compiled_on(x.device, lstm_step)
+        Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): one matrix product for all steps
+        y = []
+        for t in range(x.shape[0]):
+            h, c = lstm_step_fused(Wx_all[t], h, c, weight_hh.T, bias_hh)
+            y.append(h)
+        y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
+        return y, (h, c)
+    return lstm_fused
+# --8<-- [end:lstm_compiled]
+
+
+# Fast paths: checks and copies for the CUDA graphs.
+
+_WARNED = set()  # names of the fast paths that already warned about the CPU
+
+
+def _without_cuda_graphs(name, function):
+    """The plain function for CPU tensors, with one warning per fast path and process."""
+    if name not in _WARNED:
+        _WARNED.add(name)
+        warnings.warn(f"{name}: CUDA graphs need CUDA tensors; on the CPU it returns the function it "
+                      f"would capture (same values, no capture)", UserWarning, stacklevel=3)
+    return function
+
+
+def _check_steps(name, x):
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} needs at least one time step to capture, got x of shape {tuple(x.shape)}")
+
+
+def _static_copies(inputs):
+    """Tensors the graph owns: a copy of each input, requiring grad where autograd would record it."""
+    return tuple(t.detach().clone().requires_grad_(t.requires_grad and torch.is_grad_enabled()) for t in inputs)
+
+
+def _check_replay(name, names, inputs, static_inputs):
+    """A replay must see what was captured: same shape, dtype, device and requires_grad."""
+    for arg, new, captured in zip(names, inputs, static_inputs):
+        if not isinstance(new, torch.Tensor):
+            raise TypeError(f"{arg} must be a torch.Tensor, got {type(new).__name__}")
+        for what, got, expected in (("shape", tuple(new.shape), tuple(captured.shape)),
+                                    ("dtype", new.dtype, captured.dtype),
+                                    ("device", new.device, captured.device)):
+            if got != expected:
+                raise ValueError(f"{arg} has {what} {got} but {name} captured {expected}: a CUDA graph "
+                                 f"replays fixed shapes and types; capture again for these inputs")
+        if new.requires_grad and torch.is_grad_enabled() and not captured.requires_grad:
+            raise ValueError(f"{arg} requires grad but {name} captured it without: no backward graph "
+                             f"was recorded for it; capture again with inputs that require grad to train")
 
 
 # Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
