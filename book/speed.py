@@ -27,7 +27,7 @@ RESULTS = ROOT / "book" / "results" / "gpu-speed.json"
 BENCHMARK = ROOT / "benchmarks" / "gpu_speed.py"
 COMMAND = "bash benchmarks/device_check.sh"
 MODELS = ("rnn", "lstm", "gru")
-VARIANTS = ("cudnn", "plain", "graphed", "compiled")
+VARIANTS = ("cudnn", "plain", "graphed", "compiled_step", "graphed_compiled_step", "compiled")
 PASSES = ("forward", "training")
 TARGETS = {"forward": 1.0, "training": 2.0}  # issue #13: at most these multiples of cuDNN
 CPU_CASE = {"T": 50, "B": 8, "D": 32, "H": 64}  # small: the build stays fast, and per-op overhead shows
@@ -37,9 +37,11 @@ LABELS = {
     "ko": {"model": "모형", "variant": "방식", "forward": "순전파", "training": "순전파 + 역전파", "ratio": "cuDNN 대비",
            "setup": "준비 시간", "ops": "한 단계의 연산 수", "kernels": "T = 100일 때 커널 실행 횟수",
            "cudnn": "cuDNN (`nn.{nn}`)", "plain": "이 책의 스니펫 (`{m}`)", "graphed": "CUDA 그래프 (`{m}_graphed`)",
-           "compiled": "`torch.compile` (`{m}_compiled`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "목표",
+           "compiled_step": "한 단계 컴파일 (`{m}_compiled()`)",
+           "graphed_compiled_step": "컴파일한 단계를 CUDA 그래프로 (`{m}_graphed(…, {m}_function={m}_compiled())`)",
+           "compiled": "루프 전체 컴파일 (`{m}_compiled(whole_loop=True)`)", "skipped": "건너뛴 측정", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "목표",
            "met": "달성", "missed": "미달", "case": "크기", "none": "—", "seconds": "{s:.1f}초",
-           "ratio_cpu": "`nn.{nn}` 대비", "cpu_caption": "이 페이지를 빌드할 때 잰 값입니다: {cpu}의 스레드 하나, "
+           "ratio_cpu": "`torch.nn` 대비", "cpu_caption": "이 페이지를 빌드할 때 잰 값입니다: {cpu}의 스레드 하나, "
            "PyTorch {torch}, T = {T}, B = {B}, D = {D}, H = {H}, float32. {repeat}번 잰 CPU 시간 중 가장 짧은 "
            "값입니다. 빌드 기계가 바쁘면 값이 흔들리므로 절대 시간보다 비율을 보세요.",
            "gpu_caption": "측정: {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, TF32 끔, "
@@ -50,9 +52,11 @@ LABELS = {
     "en": {"model": "model", "variant": "variant", "forward": "forward", "training": "forward + backward",
            "ratio": "× cuDNN", "setup": "setup", "ops": "compute ops per step", "kernels": "kernel launches at T = 100",
            "cudnn": "cuDNN (`nn.{nn}`)", "plain": "the book's snippet (`{m}`)", "graphed": "CUDA graph (`{m}_graphed`)",
-           "compiled": "`torch.compile` (`{m}_compiled`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "target",
+           "compiled_step": "compiled step (`{m}_compiled()`)",
+           "graphed_compiled_step": "compiled step in a CUDA graph (`{m}_graphed(…, {m}_function={m}_compiled())`)",
+           "compiled": "whole loop compiled (`{m}_compiled(whole_loop=True)`)", "skipped": "Not measured", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "target",
            "met": "met", "missed": "missed", "case": "size", "none": "—", "seconds": "{s:.1f} s",
-           "ratio_cpu": "× `nn.{nn}`", "cpu_caption": "Measured when this page was built: one thread of {cpu}, "
+           "ratio_cpu": "× `torch.nn`", "cpu_caption": "Measured when this page was built: one thread of {cpu}, "
            "PyTorch {torch}, T = {T}, B = {B}, D = {D}, H = {H}, float32, the shortest CPU time of {repeat} runs. "
            "A busy build machine makes these figures jitter: read the ratios, not the absolute times.",
            "gpu_caption": "Measured on {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, TF32 "
@@ -199,7 +203,8 @@ def cpu_table(lang, timings, case=CPU_CASE, repeat=3):
     import torch
 
     L = LABELS[lang]
-    head = (f"| {L['model']} | {L['variant']} | {L['forward']} | | {L['training']} | |\n"
+    head = (f"| {L['model']} | {L['variant']} | {L['forward']} | {L['ratio_cpu']} | {L['training']} "
+            f"| {L['ratio_cpu']} |\n"
             f"|---|---|---:|---:|---:|---:|\n")
     rows = []
     for model in MODELS:
@@ -261,7 +266,7 @@ def gpu_table(lang, results):
     by_key = {(r["model"], r["case"], r["pass"], r["variant"]): r for r in results["rows"]}
     variants = [v for v in VARIANTS if any(k[3] == v for k in by_key)]
     variants += sorted({k[3] for k in by_key} - set(variants))
-    out = []
+    out, skipped = [], []
     for case, shape in results["cases"].items():
         size = ", ".join(f"{k} = {v}" for k, v in shape.items())
         out.append(f"**{L['case']}: {size}**\n")
@@ -274,6 +279,8 @@ def gpu_table(lang, results):
                     row = by_key.get((model, case, kind, variant))
                     if row is None or row.get("ms") is None:
                         cells += [L["none"], L["none"]]
+                        if row is not None:
+                            skipped.append(f"`{model}`, {case}, {L[kind]}, `{variant}`: {row.get('skipped', '?')}")
                         continue
                     mark = "" if variant == "cudnn" else (
                         f" ({L['met'] if row['ratio'] <= TARGETS[kind] else L['missed']})")
@@ -283,6 +290,8 @@ def gpu_table(lang, results):
                 shown_setup = L["seconds"].format(s=setup) if setup else L["none"]
                 out.append(f"| `{model}` | {label} | " + " | ".join(cells) + f" | {shown_setup} |")
         out.append("")
+    if skipped:
+        out.append(f"{L['skipped']}: " + "; ".join(skipped) + ".\n")
     out.append(L["gpu_caption"].format(**{k: results.get(k, "?") for k in
                                           ("device", "torch", "cuda", "cudnn", "date", "repeat")}) + "\n")
     return "\n".join(out)
