@@ -22,7 +22,8 @@ Guards (each raises PluginError, which fails any build):
     ::formula (it would have no code link); math in a heading (the table of contents would
     show raw TeX); ko/en pages whose formulas differ; a term the
     glossary says to avoid; a broken link or anchor, or an asset from another host, anywhere
-    in the built site. Notebook output is cached per snippet content, so it is never stale.
+    in the built site. Notebook output is cached per notebook and the snippet files it imports
+    (book/buildcache.py), so it is never stale.
     book/guards.py lists every guard; each has a planted-fault test.
 
 Lab notebooks are published self-contained (book/notebooks.py), with Colab and download buttons.

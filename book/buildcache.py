@@ -67,12 +67,42 @@ def clear():
     _data = None
 
 
+_used = set()    # keys of _pages and _search that the current build used
+_complete = False  # whether the last build got to its end (hooks.py logs the summary there)
+
+
 def start_build():
+    """A new build of both languages begins: forget what the last complete build did not use
+    (an edited page's old versions), and count afresh."""
+    global _complete
+    if _complete:
+        for cache in (_pages, _search):
+            for key in set(cache) - _used:
+                del cache[key]
+    _used.clear()
+    _complete = False
     stats.clear()
-    stats.update(converted=0, reused=0, indexed=0, index_reused=0, reloaded=[], executed=[])
+    stats.update(converted=0, reused=0, indexed=0, index_reused=0, reloaded=[], executed=[], converted_pages=[])
+
+
+def stale_references():
+    """'module.attribute' for every module of snippets/ or book/ that holds a module object
+    other than the one in sys.modules (what a partial re-import must never leave behind)."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in {"snippets", "book"} or module is None:
+            continue
+        for attribute, value in vars(module).items():
+            if (type(value) is type(sys) and value.__name__.split(".")[0] in {"snippets", "book"}
+                    and sys.modules.get(value.__name__) is not value):
+                found.append(f"{name}.{attribute}")
+    return sorted(found)
 
 
 def summary():
+    """One line on what this build computed and reused; called once the build has succeeded."""
+    global _complete
+    _complete = True
     parts = [f"{stats.get('converted', 0)} pages converted ({stats.get('reused', 0)} reused)",
              f"{stats.get('indexed', 0)} indexed for search ({stats.get('index_reused', 0)} reused)"]
     parts.append("re-imported: " + (", ".join(stats.get("reloaded") or []) or "nothing"))
@@ -119,7 +149,8 @@ def module_digests():
     """
     known = _local_modules()
     sources = {name: path.read_bytes() for name, path in known.items()}
-    direct = {name: _imports(path, known) for name, path in known.items()}
+    # A submodule runs its package's __init__ first: it depends on it.
+    direct = {name: _imports(path, known) | ({name.split(".")[0]} - {name}) for name, path in known.items()}
     digests = {}
     for name in known:
         closure, todo = set(), [name]
@@ -148,6 +179,9 @@ def refresh_modules(reloaded_book):
     stale = [m for m in candidates if _modules.get(m) != digests.get(m) or (m.startswith("book.") and data != _data)]
     for name in stale:
         del sys.modules[name]
+        package, _, child = name.rpartition(".")
+        if package in sys.modules and package not in stale and hasattr(sys.modules[package], child):
+            delattr(sys.modules[package], child)  # or `from book import plots` returns the old module
     _modules.clear()
     _modules.update(digests)
     _data = data
@@ -184,15 +218,22 @@ def _install_notebook_key():
 
     key.book_keyed = True
     jupyter._compute_cache_key = key
-    jupyter.logger.addFilter(_count_executed)  # it logs "Cache miss, writing: <path>" before executing
     return True
 
 
-def _count_executed(record):
-    message = record.getMessage()
-    if message.startswith("Cache miss"):
-        stats.setdefault("executed", []).append(Path(message.split(": ", 1)[-1]).name)
-    return True
+def _install_notebook_count():
+    from mkdocs_jupyter import convert
+
+    if getattr(convert.nb2html, "book_counted", False):
+        return
+    original = convert.nb2html
+
+    def nb2html(nb_path, *args, **kwargs):  # mkdocs-jupyter calls it where it uses no cached output
+        stats.setdefault("executed", []).append(Path(nb_path).name)
+        return original(nb_path, *args, **kwargs)
+
+    nb2html.book_counted = True
+    convert.nb2html = nb2html
 
 
 def notebook_cache_key_installed():
@@ -263,6 +304,7 @@ def _install_render():
                         break
                     links[target] = dict(anchors)
         if stored is not None:
+            _used.add(key)
             self.content = stored["content"]
             self.toc = copy.deepcopy(stored["toc"])
             self._title_from_render = stored["title"]
@@ -278,7 +320,9 @@ def _install_render():
         finally:
             logging.getLogger("mkdocs").removeHandler(watcher)
         stats["converted"] = stats.get("converted", 0) + 1
+        stats.setdefault("converted_pages", []).append(self.file.src_uri)
         if key and not watcher.count:
+            _used.add(key)
             links = getattr(self, "links_to_anchors", None)
             _pages[key] = {"content": self.content, "toc": copy.deepcopy(self.toc),
                            "title": self._title_from_render, "anchors": frozenset(self.present_anchor_ids or ()),
@@ -308,6 +352,7 @@ def _install_search():
             key = _sha(page.content, page.url, page.title, json.dumps(page.meta, sort_keys=True, default=repr),
                        json.dumps(_toc_key(page.toc), default=repr))
         if key in _search:
+            _used.add(key)
             self.entries.extend(copy.deepcopy(_search[key]))
             stats["index_reused"] = stats.get("index_reused", 0) + 1
             return
@@ -315,6 +360,7 @@ def _install_search():
         original(self, page)
         stats["indexed"] = stats.get("indexed", 0) + 1
         if key:
+            _used.add(key)
             _search[key] = copy.deepcopy(self.entries[before:])
 
     add_entry_from_context.book_cached = True
@@ -361,3 +407,4 @@ def install():
     _install_render()
     _install_search()
     _install_jinja()
+    _install_notebook_count()
