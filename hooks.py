@@ -448,7 +448,8 @@ def on_post_page(output, page, config):
     """Material fetches sitemap.xml next to every <link rel=alternate> in the head, which
     i18n points at the page itself (./sitemap.xml: a 404 and a console error per page).
     The language menu keeps its per-page links, and sitemap.xml lists the alternates."""
-    return HEAD_ALTERNATE.sub("", output)
+    head, end, body = output.partition("</head>")  # the head only: the regex is slow over a whole page
+    return HEAD_ALTERNATE.sub("", head) + end + body
 
 
 # ----------------------------------------------------------------------------- build

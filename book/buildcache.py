@@ -10,6 +10,8 @@ work that is a pure function of what it is keyed on:
     search entries of a page       (Material's search plugin parses every page's HTML) the
                                    page's HTML, table of contents, URL, title and metadata
     Jinja templates                compiled once; Jinja checks each template's source
+    the theme's files              Material's folder listed once (~14,000 icons); overrides/
+                                   listed on every build
     snippet and book/ modules      re-imported only when their file, or a file they import
                                    (transitively), changes; a data file (book/*.yml,
                                    book/results/) re-imports all of book/
@@ -402,9 +404,71 @@ def _install_jinja():
     Theme.get_env = get_env
 
 
+# ------------------------------------------------------------------- theme files
+
+_theme_listing = {}  # a theme folder inside the Python installation -> the files in it
+_theme_static = {}   # (file name, static templates) -> whether MkDocs copies it to the site
+
+
+def _theme_names(dirs, static_templates):
+    """What env.list_templates(filter_func=<the filter of Files.add_files_from_theme>) returns
+    for a FileSystemLoader over `dirs`: the files of every folder (those of an installed
+    package, Material's ~14,000 icons among them, listed once per process), sorted, less
+    dot files, Python, HTML, Markdown, translations and the static templates."""
+    import fnmatch
+
+    import jinja2
+    from mkdocs import utils
+
+    installed = tuple({sys.prefix, sys.base_prefix})
+    found = set()
+    for folder in dirs:
+        if folder.startswith(installed):
+            if folder not in _theme_listing:
+                _theme_listing[folder] = jinja2.FileSystemLoader([folder]).list_templates()
+            found.update(_theme_listing[folder])
+        else:
+            found.update(jinja2.FileSystemLoader([folder]).list_templates())
+    patterns = ['.*', '*/.*', '*.py', '*.pyc', '*.html', '*readme*', 'mkdocs_theme.yml', 'locales/*',
+                *(f'*{x}' for x in utils.markdown_extensions), *static_templates]
+    names = []
+    for name in sorted(found):
+        key = (name, static_templates)
+        if key not in _theme_static:
+            _theme_static[key] = not any(fnmatch.fnmatch(name.lower(), pattern) for pattern in patterns)
+        if _theme_static[key]:
+            names.append(name)
+    return names
+
+
+def _install_theme_files():
+    import jinja2
+    from mkdocs.structure.files import File, Files
+
+    if getattr(Files.add_files_from_theme, "book_cached", False):
+        return
+    original = Files.add_files_from_theme
+
+    def add_files_from_theme(self, env, config):
+        """Files.add_files_from_theme of MkDocs 1.6.1, the listing and filtering memoized."""
+        dirs = list(config.theme.dirs)
+        if not enabled() or type(env.loader) is not jinja2.FileSystemLoader or list(env.loader.searchpath) != dirs:
+            return original(self, env, config)
+        for path in _theme_names(tuple(dirs), tuple(config.theme.static_templates)):
+            if self.get_file_from_path(path) is None:  # theme files do not override docs_dir files
+                for folder in dirs:
+                    if os.path.isfile(os.path.join(folder, path)):
+                        self.append(File(path, folder, config.site_dir, config.use_directory_urls))
+                        break
+
+    add_files_from_theme.book_cached = True
+    Files.add_files_from_theme = add_files_from_theme
+
+
 def install():
     """Patch MkDocs, Material and Jinja once per process (hooks.py calls it on every build)."""
     _install_render()
     _install_search()
     _install_jinja()
+    _install_theme_files()
     _install_notebook_count()
