@@ -25,13 +25,13 @@ Guards (each raises PluginError, which fails any build):
     ::formula (it would have no code link); math in a heading (the table of contents would
     show raw TeX); ko/en pages whose formulas differ; a term the
     glossary says to avoid; a broken link or anchor, or an asset from another host, anywhere
-    in the built site. Notebook output is cached per snippet content, so it is never stale.
+    in the built site. Notebook output is cached per notebook and the snippet files it imports
+    (book/buildcache.py), so it is never stale.
     book/guards.py lists every guard; each has a planted-fault test.
 
 Lab notebooks are published self-contained (book/notebooks.py), with Colab and download buttons.
 """
 
-import hashlib
 import html
 import importlib
 import os
@@ -91,17 +91,6 @@ def _book(name):
     return importlib.import_module(f"book.{name}")
 
 
-def _inputs_digest():
-    """Hash of everything a notebook's output depends on besides its own bytes."""
-    import torch
-
-    digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("snippets/*.py"), *ROOT.glob("book/*.py"), *ROOT.glob("book/*.yml")]):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(f"torch={torch.__version__} cuda={torch.cuda.is_available()}".encode())
-    return digest.hexdigest()[:16]
-
-
 # ---------------------------------------------------------------------------- config
 
 @event_priority(-110)  # after i18n's on_config, which sets the language of this build
@@ -114,29 +103,28 @@ def on_config(config):
     if str(ROOT) not in sys.path:  # MkDocs restores sys.path after loading this file
         sys.path.insert(0, str(ROOT))  # `book` and `snippets` import from the repository root
     # Fresh snippet and book modules whenever their files change: `mkdocs serve` must not show
-    # stale code, and a prose edit should not recompute the plots.
-    digest = _inputs_digest()
-    book = importlib.import_module("book")
-    if getattr(book, "built_from", None) != digest:
-        for name in [m for m in sys.modules if m.split(".")[0] == "snippets" or m in RELOADED]:
-            del sys.modules[name]
-        book.built_from = digest
+    # stale code, and a prose edit should not recompute the plots. What a rebuild reuses and
+    # what it recomputes: book/buildcache.py.
+    buildcache = _book("buildcache")
+    buildcache.install()
+    if not i18n.building:
+        buildcache.start_build()
+    buildcache.refresh_modules(RELOADED)
     # Notebook kernels import snippets/ from the repository root.
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if str(ROOT) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, paths)])
-    # mkdocs-jupyter keys its cache on the notebook's bytes alone, and evicts whatever the
-    # current build did not use: one cache folder per language and per snippet content.
+    # mkdocs-jupyter keys its cache on the notebook's bytes alone (buildcache adds the snippet
+    # files each notebook imports), and evicts whatever the current build did not use: one
+    # cache folder per language.
     jupyter = config.plugins["mkdocs-jupyter"]
-    if os.environ.get("BOOK_NOTEBOOK_CACHE", "on") == "off":
+    if not buildcache.enabled() or not buildcache.notebook_cache_key_installed():
         jupyter.config["cache"] = False
     else:
         cache_root = ROOT / ".cache" / "mkdocs-jupyter"
-        cache_dir = cache_root / f"{lang}-{digest}"
-        for old in cache_root.glob(f"{lang}-*"):
-            if old != cache_dir:
-                shutil.rmtree(old, ignore_errors=True)
-        jupyter.config["cache_dir"] = str(cache_dir)
+        for old in cache_root.glob(f"{lang}-*"):  # the folders of the old per-digest layout
+            shutil.rmtree(old, ignore_errors=True)
+        jupyter.config["cache_dir"] = str(cache_root / lang)
     return config
 
 
@@ -475,7 +463,8 @@ def on_post_page(output, page, config):
     """Material fetches sitemap.xml next to every <link rel=alternate> in the head, which
     i18n points at the page itself (./sitemap.xml: a 404 and a console error per page).
     The language menu keeps its per-page links, and sitemap.xml lists the alternates."""
-    return HEAD_ALTERNATE.sub("", output)
+    head, end, body = output.partition("</head>")  # the head only: the regex is slow over a whole page
+    return HEAD_ALTERNATE.sub("", head) + end + body
 
 
 # ----------------------------------------------------------------------------- build
@@ -509,3 +498,4 @@ def on_post_build(config):
         raise PluginError("The built site has problems:\n  " + "\n  ".join(problems))
     log.info("checked %d formula blocks in %d pages per language, links, anchors and hosts",
              sum(len(v) for v in ko.values()), len(ko))
+    log.info("this build: %s", _book("buildcache").summary())

@@ -470,9 +470,19 @@ FIGURE_LABELS = {
 }
 
 
+_figures = {}  # (name, lang, results as JSON) -> HTML: `mkdocs serve` redraws only when the results change
+
+
 def figure(name, lang, results):
     if name not in FIGURE_TITLES:
         raise ValueError(f"unknown figure {name!r}; book/experiment.py has: {', '.join(FIGURE_TITLES)}")
+    key = (name, lang, json.dumps(results, sort_keys=True))
+    if key not in _figures:
+        _figures[key] = _figure(name, lang, results)
+    return _figures[key]
+
+
+def _figure(name, lang, results):
     with matplotlib.rc_context(plots.RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = (_draw_curves if name == "curves" else _draw_gates)(results, FIGURE_LABELS[lang], lang)

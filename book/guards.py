@@ -57,7 +57,7 @@ GUARDS = (
     Guard("notebook_display_math", "hooks.py", "display math in a notebook has no code link"),
     Guard("notebook_headings_and_toc_differ", "hooks.py", "table-of-contents entries"),
     Guard("failing_notebook_cell", "mkdocs.yml", "allow_errors: false", printed=False),
-    Guard("stale_notebook_cache", "hooks.py", "def _inputs_digest", printed=False),
+    Guard("stale_notebook_cache", "book/buildcache.py", "def notebook_inputs", printed=False),
     Guard("lab_notebook_not_published", "hooks.py", "publishing the lab notebooks"),
     # snippets and Markdown links (pymdownx.snippets and MkDocs, strict by mkdocs.yml and --strict)
     Guard("missing_snippet_section", "mkdocs.yml", "check_paths: true", printed=False),

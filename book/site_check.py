@@ -7,7 +7,9 @@ theme templates:
 - nothing is loaded from another host (scripts, stylesheets, images, fonts, frames, CSS url()).
 """
 
+import os
 import re
+from functools import lru_cache
 from html import unescape
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -58,6 +60,16 @@ def _is_remote(url):
     return bool(parts.scheme in {"http", "https"} or url.startswith("//"))
 
 
+_pages = {}  # page text -> _Page: `mkdocs serve` parses again only the pages that changed
+
+
+def _parsed(text):
+    page = _pages.get(text)
+    if page is None:
+        page = _pages[text] = _Page(text)
+    return page
+
+
 def check_site(site_dir, base_path="/"):
     """Return a list of problems (empty when the site is sound).
 
@@ -65,11 +77,14 @@ def check_site(site_dir, base_path="/"):
     those of the 404 page.
     """
     site_dir = Path(site_dir).resolve()
-    pages = {}
+    pages, texts = {}, set()
     for path in sorted(site_dir.rglob("*.html")):
-        pages[path] = _Page(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        texts.add(text)
+        pages[path] = _parsed(text)
     problems = []
 
+    @lru_cache(maxsize=None)  # a page repeats links (navigation, table of contents, footer)
     def resolve(page_path, url):
         parts = urlsplit(url)
         if parts.path.startswith("/"):
@@ -83,7 +98,7 @@ def check_site(site_dir, base_path="/"):
         target = Path(*PurePosixPath(target.as_posix()).parts)
         if target.is_dir() or parts.path.endswith("/"):
             target = target / "index.html"
-        return target.resolve(), parts.fragment
+        return Path(os.path.normpath(target)), parts.fragment  # site_dir is resolved; no symbolic links inside
 
     for path, page in pages.items():
         where = path.relative_to(site_dir).as_posix()
@@ -115,4 +130,6 @@ def check_site(site_dir, base_path="/"):
             url = match.group(1) or match.group(2)
             if _is_remote(url):
                 problems.append(f"{css_path.relative_to(site_dir)}: loads {url} from another host")
+    for text in set(_pages) - texts:  # keep one site's pages
+        del _pages[text]
     return problems
