@@ -249,12 +249,15 @@ def test_an_asset_from_another_host_fails_the_build(post_build_error):
 
 @pytest.fixture(scope="module")
 def warnings_log(warm_project, tmp_path_factory):
-    """One full build with the two faults that MkDocs reports as warnings (strict mode fails on
-    them at the very end): a broken link, and a broken anchor in the other language."""
+    """One full build with the two faults that MkDocs reports as warnings, which strict mode
+    turns into a failure at the end of a language's build: a broken link and a broken anchor.
+    Both are on an English page: the English build (nested in the Korean one's on_post_build)
+    counts both and aborts before the site check of on_post_build, which would also catch them
+    in the HTML. (On a Korean page the site check would fail the build first.)"""
     tmp_path = tmp_path_factory.mktemp("warning-faults")
     project = copy_warm(warm_project, tmp_path / "project")
     append(project / "docs/notation.en.md", "\nSee [the missing page](lstm/no-such-page.md).\n")
-    append(project / "docs/notation.ko.md", "\n[없는 앵커](rnn.md#no-such-anchor)입니다.\n")
+    append(project / "docs/notation.en.md", "\nSee [a missing anchor](rnn.md#no-such-anchor).\n")
     return assert_fails(project, tmp_path, "Aborted with 2 warnings in strict mode!")
 
 
