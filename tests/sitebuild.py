@@ -25,6 +25,36 @@ def copy_repository(target):
     return target
 
 
+def reduce_docs(project, keep):
+    """Leave only the pages `keep` (e.g. ["labs/gru"], both languages of each) in project/docs
+    and in the nav of project/mkdocs.yml; assets and everything outside docs/ stay.
+
+    For a planted fault that stops the build on one page: the pages before it in the build
+    order (all of Korean, for a fault on an English page) are no longer built first. Such a
+    tree cannot build green (the catalogue check of on_post_build wants every formula's page),
+    so a test on it must show that the build stopped at its fault (see
+    tests/test_build_guards.py::assert_stops_at)."""
+    docs = project / "docs"
+    kept = []
+    for path in sorted(docs.rglob("*")):
+        if path.suffix not in {".md", ".ipynb"}:
+            continue
+        stem = path.relative_to(docs).as_posix().rsplit(".", 2)[0]
+        if stem in keep:
+            kept.append(f"{stem}{path.suffix}")
+        else:
+            path.unlink()
+    missing = set(keep) - {k.rsplit(".", 1)[0] for k in kept}
+    assert not missing, f"no such pages in docs/: {sorted(missing)}"
+    lines = (project / "mkdocs.yml").read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("nav:\n")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() and not lines[i][0].isspace()),
+               len(lines))
+    nav = ["nav:\n", *(f"  - {page}\n" for page in dict.fromkeys(kept))]
+    (project / "mkdocs.yml").write_text("".join(lines[:start] + nav + lines[end:]), encoding="utf-8")
+    return project
+
+
 def build(project, site_dir, *, cache):
     """`mkdocs build --strict` in project; returns the CompletedProcess (never raises)."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_NOTEBOOK_CACHE="on" if cache else "off")
@@ -41,10 +71,15 @@ def _session_dir(tmp_path_factory):
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def shared_build(tmp_path_factory, name, *, cache=False, prepare=None):
+def shared_build(tmp_path_factory, name, *, cache=True, prepare=None):
     """Build once per test session, whichever xdist worker comes first; return (project, site_dir).
 
     A failed build is remembered, so every test that needs it fails with the build's log.
+
+    The copy starts without a notebook cache (copy_repository leaves .cache out), so with
+    cache=True every notebook is still executed, as uncached as `make build`; what the build
+    leaves in project/.cache warms the copies of the planted-fault tests. The site tests and the
+    planted faults thus share one build ("site") instead of building twice.
     """
     shared = _session_dir(tmp_path_factory)
     project, site_dir, log = shared / f"{name}-project", shared / f"{name}-site", shared / f"{name}.log"

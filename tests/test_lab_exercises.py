@@ -10,7 +10,8 @@ import torch
 
 from snippets import gru_torch, lstm_torch
 
-from .test_build_guards import assert_fails, project, warm_project  # noqa: F401 (fixtures)
+from .sitebuild import reduce_docs
+from .test_build_guards import assert_stops_at, project, warm_project  # noqa: F401 (fixtures)
 
 LABS = Path(__file__).resolve().parents[1] / "docs" / "labs"
 CASES = {  # lab: (the reader's function, the book's reference, inputs)
@@ -90,7 +91,9 @@ def test_both_languages_hold_the_same_code(lab):
 @pytest.mark.guard("failing_notebook_cell")
 def test_a_checker_that_misses_mistakes_fails_the_build(project, tmp_path):  # noqa: F811
     """The executed lab proves its checker catches wrong answers: a checker that never reports wrong
-    values lets the mistakes cell's assertion fail, and with it the build."""
+    values lets the mistakes cell's assertion fail, and with it the build. (The lab alone: see
+    tests/test_build_guards.py on reduced trees.)"""
+    reduce_docs(project, ["labs/gru"])
     path = project / "docs/labs/gru.en.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     (checker,) = [c for c in notebook["cells"] if c.get("id") == "gru-ex-02"]
@@ -98,4 +101,4 @@ def test_a_checker_that_misses_mistakes_fails_the_build(project, tmp_path):  # n
     assert "    if bad:\n" in source
     checker["source"] = source.replace("    if bad:\n", "    if False:\n")
     path.write_text(json.dumps(notebook), encoding="utf-8")
-    assert_fails(project, tmp_path, "AssertionError")
+    assert_stops_at(project, tmp_path, "labs/gru.en.ipynb", "AssertionError")
