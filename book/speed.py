@@ -307,7 +307,12 @@ def gpu_provenance(lang, results):
 
 # ---------------------------------------------------------------------------------- directive
 
-_memo = {}  # the CPU timings of this process: a prose edit under `mkdocs serve` does not re-time
+_memo = {}  # CPU timings per snippet content: a prose edit under `mkdocs serve` does not re-time
+
+
+def _snippets_key():
+    return tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size)
+                 for path in sorted((ROOT / "snippets").glob("*_torch.py")))
 
 
 def directive(what, lang, path=None):
@@ -315,9 +320,11 @@ def directive(what, lang, path=None):
     if what == "ops":
         return ops_table(lang)
     if what == "cpu":
-        if "cpu" not in _memo:
-            _memo["cpu"] = cpu_timings()
-        return cpu_table(lang, _memo["cpu"])
+        key = _snippets_key()
+        if key not in _memo:
+            _memo.clear()
+            _memo[key] = cpu_timings()
+        return cpu_table(lang, _memo[key])
     if what == "gpu":
         return gpu_table(lang, load_gpu(path))
     if what == "gpu_provenance":

@@ -183,3 +183,15 @@ def test_what_the_benchmark_writes_is_what_the_chapter_reads(tmp_path):
         else:
             assert f"{row['ms']:.2f} ms" in text and f"{row['ratio']:.2f}×" in text
     assert data["device"] in text
+
+
+def test_cpu_timings_are_measured_again_after_a_snippet_edit(monkeypatch):
+    calls = []
+    monkeypatch.setattr(speed, "cpu_timings", lambda: calls.append(1) or {
+        (m, p): {"nn": 1e-3, "plain": 2e-3} for m in speed.MODELS for p in speed.PASSES})
+    monkeypatch.setattr(speed, "_memo", {})
+    keys = iter([("a",), ("a",), ("b",)])
+    monkeypatch.setattr(speed, "_snippets_key", lambda: next(keys))
+    for _ in range(3):
+        assert "2.00×" in speed.directive("cpu", "en")
+    assert len(calls) == 2  # the second call reused the first timing; the edit timed again
