@@ -202,7 +202,9 @@ def _code(name, lang, page):
     modules = sorted({m for m, _ in found})
     if len(modules) != 1:
         raise PluginError(f"::code {name}: expected one snippet section of that name, found {len(modules)}")
-    frameworks = tuple(fw for _, fw in found)  # both, or only torch for the GPU fast paths
+    # a NumPy section always shows both tabs (pymdownx.snippets fails on a missing torch one);
+    # a section only the torch file has (the GPU fast paths) shows one PyTorch tab
+    frameworks = ("numpy", "torch") if (modules[0], "numpy") in found else ("torch",)
     return _code_tabs(modules[0], name, name, page, lang, frameworks)
 
 
