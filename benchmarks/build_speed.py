@@ -95,8 +95,11 @@ def main():
     parser.add_argument("--snippet", default="snippets/gru_numpy.py", help="the snippet file to edit")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold build")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     cold = None if args.no_cold else cold_build()
     rebuilds = serve_rebuilds(args.repeat, args.snippet)
+    print(f"{os.cpu_count()} CPUs; load average (1 min) {load_before:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end: figures from a busy machine are slower")
     if cold is not None:
         print(f"cold strict build, notebooks executed: {cold:.1f} s")
     for kind, label in (("prose", f"a prose edit ({EDITED.relative_to(ROOT)})"),
