@@ -6,6 +6,24 @@ import torch
 
 from .browser import browser, server  # noqa: F401  (one Chromium and one served site per session)
 
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make `--dist loadgroup` group again. pytest 9.2 keeps a node's id in `_id`; pytest-xdist
+    3.8.0 (the latest) still appends `@group` to `_nodeid`, which pytest no longer reads, so
+    every `xdist_group` mark was silently ignored and a module or session fixture meant to run
+    once (a shared planted build, the rebuild driver) ran on both workers. On a worker, after
+    xdist's own hook, this appends the group to the id the scheduler groups by."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
 # Comparisons against float64 NumPy must not run through TF32 on Ampere/Hopper GPUs.
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False

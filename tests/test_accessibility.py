@@ -14,7 +14,7 @@ from .sitebuild import ROOT, shared_build
 from .browser import page_url  # the browser and server fixtures come from conftest.py
 from .test_site import PAGES
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser  # not one xdist group: the audits are a third of the suite
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = {"light": "default", "dark": "slate"}  # emulated prefers-color-scheme -> Material's scheme

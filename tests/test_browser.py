@@ -14,7 +14,7 @@ from .browser import page_url
 from .sitebuild import ROOT, shared_build
 from .test_site import PAGES
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser  # not one xdist group: each worker starts its own Chromium
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 

@@ -27,8 +27,8 @@ CASES_JSON = re.compile(r'<script type="application/json" class="gate-explorer-c
 
 
 def browser_test(function):
-    """Marks of the browser tests (tests/test_browser.py): one xdist worker drives Chromium."""
-    return pytest.mark.browser(pytest.mark.xdist_group("browser")(function))
+    """Marks of the browser tests (tests/test_browser.py)."""
+    return pytest.mark.browser(function)
 
 
 # ------------------------------------------------------------------------ pure Python
