@@ -15,10 +15,10 @@ from its own milliseconds (edited by hand) fails too. Rerun `bash benchmarks/dev
 a GPU machine, or delete the file (the chapter then says that nothing was measured).
 """
 
+import html
 import importlib.util
 import json
 import platform
-import statistics
 import time
 from pathlib import Path
 
@@ -218,7 +218,9 @@ def cpu_table(lang, timings, case=CPU_CASE, repeat=3):
             rows.append(f"| `{model}` | {label} | " + " | ".join(cells) + " |")
     caption = L["cpu_caption"].format(cpu=_cpu_name(), torch=torch.__version__,
                                       repeat=repeat, **case)
-    return head + "\n".join(rows) + f"\n\n{caption}\n"
+    # out of the search index: times that change with every build are no words to find
+    return (f'<figure class="speed-table" data-search-exclude markdown>\n\n{head}' + "\n".join(rows)
+            + f"\n\n<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n")
 
 
 # ------------------------------------------------------------------------------ GPU results
