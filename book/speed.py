@@ -127,11 +127,13 @@ def ops_per_step(model):
     return longer[start:len(longer) - 1]
 
 
-def ops_table(lang):
+def ops_table(lang, steps=None):
+    """The table of ops per step; `steps` ({model: ops_per_step(model)}) is counted now if not given."""
     L = LABELS[lang]
+    steps = steps or {model: ops_per_step(model) for model in MODELS}
     rows = [f"| {L['model']} | {L['ops']} | {L['kernels']} |", "|---|---|---|"]
     for model in MODELS:
-        ops = ops_per_step(model)
+        ops = steps[model]
         counts = {}
         for name in ops:
             counts[name] = counts.get(name, 0) + 1
@@ -320,11 +322,15 @@ def _snippets_key():
 def directive(what, lang, path=None):
     """The Markdown for ``::speed <what>``; stale results or a wrong <what> raise ValueError."""
     if what == "ops":
-        return ops_table(lang)
-    if what == "cpu":
-        key = _snippets_key()
+        key = ("ops", _snippets_key())
         if key not in _memo:
-            _memo.clear()
+            _memo[key] = {model: ops_per_step(model) for model in MODELS}
+        return ops_table(lang, _memo[key])
+    if what == "cpu":
+        key = ("cpu", _snippets_key())
+        if key not in _memo:
+            for stale in [k for k in _memo if k[0] == "cpu"]:
+                del _memo[stale]
             _memo[key] = cpu_timings()
         return cpu_table(lang, _memo[key])
     if what == "gpu":

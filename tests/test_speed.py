@@ -190,7 +190,7 @@ def test_cpu_timings_are_measured_again_after_a_snippet_edit(monkeypatch):
     monkeypatch.setattr(speed, "cpu_timings", lambda: calls.append(1) or {
         (m, p): {"nn": 1e-3, "plain": 2e-3} for m in speed.MODELS for p in speed.PASSES})
     monkeypatch.setattr(speed, "_memo", {})
-    keys = iter([("a",), ("a",), ("b",)])
+    keys = iter([("a",), ("a",), ("b",)])  # the snippet files unchanged, unchanged, edited
     monkeypatch.setattr(speed, "_snippets_key", lambda: next(keys))
     for _ in range(3):
         assert "2.00×" in speed.directive("cpu", "en")
