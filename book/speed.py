@@ -34,36 +34,42 @@ CPU_CASE = {"T": 50, "B": 8, "D": 32, "H": 64}  # small: the build stays fast, a
 NN = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 LABELS = {
-    "ko": {"model": "모형", "variant": "방식", "forward": "순전파", "training": "순전파 + 역전파", "ratio": "cuDNN 대비",
-           "setup": "준비 시간", "ops": "한 단계의 연산 수", "kernels": "T = 100일 때 커널 실행 횟수",
-           "cudnn": "cuDNN (`nn.{nn}`)", "plain": "이 책의 스니펫 (`{m}`)", "graphed": "CUDA 그래프 (`{m}_graphed`)",
-           "compiled_step": "한 단계 컴파일 (`{m}_compiled()`)",
-           "graphed_compiled_step": "컴파일한 단계를 CUDA 그래프로 (`{m}_graphed(…, {m}_function={m}_compiled())`)",
-           "compiled": "루프 전체 컴파일 (`{m}_compiled(whole_loop=True)`)", "skipped": "건너뛴 측정", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "목표",
-           "met": "달성", "missed": "미달", "case": "크기", "none": "—", "seconds": "{s:.1f}초",
-           "ratio_cpu": "`torch.nn` 대비", "cpu_caption": "이 페이지를 빌드할 때 잰 값입니다: {cpu}의 스레드 하나, "
-           "PyTorch {torch}, T = {T}, B = {B}, D = {D}, H = {H}, float32. {repeat}번 잰 CPU 시간 중 가장 짧은 "
-           "값입니다. 빌드 기계가 바쁘면 값이 흔들리므로 절대 시간보다 비율을 보세요.",
-           "gpu_caption": "측정: {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, TF32 끔, "
-           "{repeat}번 잰 것 중 가장 빠른 값이고, 비율은 같은 실행에서 잰 cuDNN 시간에 대한 값입니다.",
-           "missing": "!!! note \"아직 GPU에서 잰 값이 없습니다\"\n\n    이 표는 `{results}` 파일에서 읽습니다. CUDA가 있는 "
-           "기계에서 저장소 루트에서 `{command}`를 실행하면 이 파일이 만들어지고, 그 파일을 커밋하면 이 자리에 "
-           "측정 표가 나타납니다. 값은 손으로 적지 않습니다.\n"},
-    "en": {"model": "model", "variant": "variant", "forward": "forward", "training": "forward + backward",
-           "ratio": "× cuDNN", "setup": "setup", "ops": "compute ops per step", "kernels": "kernel launches at T = 100",
-           "cudnn": "cuDNN (`nn.{nn}`)", "plain": "the book's snippet (`{m}`)", "graphed": "CUDA graph (`{m}_graphed`)",
-           "compiled_step": "compiled step (`{m}_compiled()`)",
-           "graphed_compiled_step": "compiled step in a CUDA graph (`{m}_graphed(…, {m}_function={m}_compiled())`)",
-           "compiled": "whole loop compiled (`{m}_compiled(whole_loop=True)`)", "skipped": "Not measured", "nn_cpu": "`nn.{nn}` (oneDNN)", "target": "target",
-           "met": "met", "missed": "missed", "case": "size", "none": "—", "seconds": "{s:.1f} s",
-           "ratio_cpu": "× `torch.nn`", "cpu_caption": "Measured when this page was built: one thread of {cpu}, "
-           "PyTorch {torch}, T = {T}, B = {B}, D = {D}, H = {H}, float32, the shortest CPU time of {repeat} runs. "
-           "A busy build machine makes these figures jitter: read the ratios, not the absolute times.",
-           "gpu_caption": "Measured on {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, TF32 "
-           "off, best of {repeat}; each ratio is to cuDNN's time measured in the same run.",
-           "missing": "!!! note \"Not measured on a GPU yet\"\n\n    This table is read from `{results}`. Running "
-           "`{command}` from the repository root on a machine with CUDA writes that file; once it is committed, "
-           "the measured table appears here. No figure is typed by hand.\n"},
+    "ko": {
+        "model": "모형", "variant": "방식", "forward": "순전파", "training": "순전파 + 역전파",
+        "ratio": "cuDNN 대비", "ratio_cpu": "`torch.nn` 대비", "setup": "준비 시간", "case": "크기",
+        "ops": "한 단계의 연산 수", "kernels": "T = 100일 때 커널 실행 횟수",
+        "cudnn": "cuDNN (`nn.{nn}`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "plain": "이 책의 스니펫 (`{m}`)",
+        "graphed": "CUDA 그래프 (`{m}_graphed`)", "compiled_step": "한 단계 컴파일 (`{m}_compiled()`)",
+        "graphed_compiled_step": "컴파일한 단계를 CUDA 그래프로 (`{m}_graphed(…, {m}_function={m}_compiled())`)",
+        "compiled": "루프 전체 컴파일 (`{m}_compiled(whole_loop=True)`)",
+        "met": "달성", "missed": "미달", "skipped": "건너뛴 측정", "none": "—", "seconds": "{s:.1f}초",
+        "cpu_caption": "이 페이지를 빌드할 때 잰 값입니다: {cpu}의 스레드 하나, PyTorch {torch}, "
+                       "T = {T}, B = {B}, D = {D}, H = {H}, float32. {repeat}번 잰 CPU 시간 중 가장 짧은 값입니다. "
+                       "빌드 기계가 바쁘면 값이 흔들리므로 절대 시간보다 비율을 보세요.",
+        "gpu_caption": "측정: {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, TF32 끔, "
+                       "{repeat}번 잰 것 중 가장 빠른 값이고, 비율은 같은 실행에서 잰 cuDNN 시간에 대한 값입니다.",
+        "missing": "!!! note \"아직 GPU에서 잰 값이 없습니다\"\n\n    이 표는 `{results}` 파일에서 읽습니다. "
+                   "CUDA가 있는 기계에서 저장소 루트에서 `{command}`를 실행하면 이 파일이 만들어지고, 그 파일을 "
+                   "커밋하면 이 자리에 측정 표가 나타납니다. 값은 손으로 적지 않습니다.\n",
+    },
+    "en": {
+        "model": "model", "variant": "variant", "forward": "forward", "training": "forward + backward",
+        "ratio": "× cuDNN", "ratio_cpu": "× `torch.nn`", "setup": "setup", "case": "size",
+        "ops": "compute ops per step", "kernels": "kernel launches at T = 100",
+        "cudnn": "cuDNN (`nn.{nn}`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "plain": "the book's snippet (`{m}`)",
+        "graphed": "CUDA graph (`{m}_graphed`)", "compiled_step": "compiled step (`{m}_compiled()`)",
+        "graphed_compiled_step": "compiled step in a CUDA graph (`{m}_graphed(…, {m}_function={m}_compiled())`)",
+        "compiled": "whole loop compiled (`{m}_compiled(whole_loop=True)`)",
+        "met": "met", "missed": "missed", "skipped": "Not measured", "none": "—", "seconds": "{s:.1f} s",
+        "cpu_caption": "Measured when this page was built: one thread of {cpu}, PyTorch {torch}, "
+                       "T = {T}, B = {B}, D = {D}, H = {H}, float32, the shortest CPU time of {repeat} runs. "
+                       "A busy build machine makes these figures jitter: read the ratios, not the absolute times.",
+        "gpu_caption": "Measured on {device}, PyTorch {torch}, CUDA {cuda}, cuDNN {cudnn}, {date}. float32, "
+                       "TF32 off, best of {repeat}; each ratio is to cuDNN's time measured in the same run.",
+        "missing": "!!! note \"Not measured on a GPU yet\"\n\n    This table is read from `{results}`. Running "
+                   "`{command}` from the repository root on a machine with CUDA writes that file; once it is "
+                   "committed, the measured table appears here. No figure is typed by hand.\n",
+    },
 }
 
 
@@ -227,12 +233,16 @@ def cpu_table(lang, timings, case=CPU_CASE, repeat=3):
 
 # ------------------------------------------------------------------------------ GPU results
 
-def _benchmark_provenance():
-    """provenance() of benchmarks/gpu_speed.py as the code is now (loaded by path, never runs CUDA)."""
+def benchmark_module():
+    """benchmarks/gpu_speed.py as the code is now (loaded by path; importing it never runs CUDA)."""
     spec = importlib.util.spec_from_file_location("_gpu_speed_benchmark", BENCHMARK)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.provenance()
+    return module
+
+
+def _benchmark_provenance():
+    return benchmark_module().provenance()
 
 
 def check_results(results, now=None):
@@ -311,12 +321,17 @@ def gpu_provenance(lang, results):
 
 # ---------------------------------------------------------------------------------- directive
 
-_memo = {}  # CPU timings per snippet content: a prose edit under `mkdocs serve` does not re-time
+_memo = {}  # per content of the files each result depends on: a prose edit under `mkdocs serve`
+#            re-counts, re-times and re-reads nothing, and ko and en share one result
+
+
+def _files_key(*paths):
+    return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (str(path),)
+                 for path in paths)
 
 
 def _snippets_key():
-    return tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size)
-                 for path in sorted((ROOT / "snippets").glob("*_torch.py")))
+    return _files_key(*sorted((ROOT / "snippets").glob("*_torch.py")))
 
 
 def directive(what, lang, path=None):
@@ -333,8 +348,13 @@ def directive(what, lang, path=None):
                 del _memo[stale]
             _memo[key] = cpu_timings()
         return cpu_table(lang, _memo[key])
-    if what == "gpu":
-        return gpu_table(lang, load_gpu(path))
-    if what == "gpu_provenance":
-        return gpu_provenance(lang, load_gpu(path))
+    if what in ("gpu", "gpu_provenance"):
+        path = Path(path or RESULTS)  # the provenance reads the benchmark and the snippets it runs
+        key = ("gpu", _files_key(path, BENCHMARK, ROOT / "experiments" / "adding.py"), _snippets_key())
+        if key not in _memo:
+            for stale in [k for k in _memo if k[0] == "gpu"]:
+                del _memo[stale]
+            _memo[key] = load_gpu(path)
+        render = gpu_table if what == "gpu" else gpu_provenance
+        return render(lang, _memo[key])
     raise ValueError(f"::speed {what}: expected ops, cpu, gpu or gpu_provenance")

@@ -5,14 +5,13 @@ Only a GPU gives the figures; these tests check the script a GPU run depends on:
 variants come from worker processes or are recorded as skipped with a reason, never waited for.
 """
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
 
-from book import catalogue
+from book import catalogue, speed
 
 SCRIPT = catalogue.ROOT / "benchmarks" / "gpu_speed.py"
 ROW_KEYS = {"model", "case", "pass", "variant", "ms", "median_ms", "ratio", "setup_s", "peak_mib", "max_abs_diff"}
@@ -20,10 +19,7 @@ ROW_KEYS = {"model", "case", "pass", "variant", "ms", "median_ms", "ratio", "set
 
 @pytest.fixture(scope="module")
 def gpu_speed():
-    spec = importlib.util.spec_from_file_location("gpu_speed", SCRIPT)  # as book/speed.py loads it
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    return speed.benchmark_module()  # as the build loads it
 
 
 def test_quick_run_writes_the_schema_where_out_says(tmp_path, gpu_speed):

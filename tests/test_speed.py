@@ -2,7 +2,6 @@
 the GPU results it reads, which must come from the code as it is now and not be edited by hand."""
 
 import copy
-import importlib.util
 import json
 import re
 from types import SimpleNamespace
@@ -170,11 +169,8 @@ def test_a_committed_results_file_is_fresh():
 def test_what_the_benchmark_writes_is_what_the_chapter_reads(tmp_path):
     """End to end on the CPU: benchmarks/gpu_speed.py --quick writes a file; the chapter accepts it
     as fresh and shows every measured row and every skipped one with its reason."""
-    spec = importlib.util.spec_from_file_location("gpu_speed_for_the_chapter", speed.BENCHMARK)
-    gpu_speed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gpu_speed)
     out = tmp_path / "gpu-speed.json"
-    gpu_speed.main(["--quick", "--models", "rnn", "--budget-s", "0", "--out", str(out)])
+    speed.benchmark_module().main(["--quick", "--models", "rnn", "--budget-s", "0", "--out", str(out)])
     data = speed.load_gpu(out)  # fresh: its digest is the code's
     text = speed.gpu_table("en", data)
     for row in data["rows"]:
