@@ -197,7 +197,7 @@ def _code(name, lang, page):
     catalogue = _book("catalogue")
     if name in catalogue.formulas():
         raise PluginError(f"::code {name}: {name} is a formula, write ::formula {name}")
-    found = [(m, fw) for m in ("rnn", "lstm", "gru") for fw in catalogue.FRAMEWORKS
+    found = [(m, fw) for m in ("rnn", "lstm", "gru", "minrnn", "xlstm") for fw in catalogue.FRAMEWORKS
              if name in catalogue.sections(catalogue.snippet_path(m, fw))]
     modules = sorted({m for m, _ in found})
     if len(modules) != 1:

@@ -16,11 +16,12 @@ from book import catalogue
 
 from .conftest import as_numpy
 from .independent_backward import INDEPENDENT_BACKWARD
+from .independent_modern import INDEPENDENT_MODERN
 
 FORMULAS = catalogue.formulas()
 IDS = list(FORMULAS)
 B, H = 3, 4
-BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}  # row blocks of weight_hh per module
+BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3, "minrnn": 1, "xlstm": 4}  # row blocks of weight_hh per module
 P = 2  # projection size of lstm_projection
 
 
@@ -38,8 +39,10 @@ def random_arguments(formula_id, rng):
             shape = (H, H)
         elif name == "W_hr":
             shape = (P, H)
-        elif name in {"b_hn", "w_ci", "w_cf", "w_co"}:
+        elif name in {"b_hn", "w_ci", "w_cf", "w_co", "h0", "log_h0"} or name.startswith("bias_"):
             shape = (H,)
+        elif name.startswith("weight_") and name != "weight_hh":  # nn.Linear layout (H, D), D = H here
+            shape = (H, H)
         elif name == "weight_hh":  # all row blocks of the module, (kH, H)
             shape = (blocks * H, H)
         elif name in {"da_t", "da_h"}:  # gradients of all pre-activations, (B, kH)
@@ -49,7 +52,7 @@ def random_arguments(formula_id, rng):
             continue
         else:
             shape = (B, H)
-        if name in {"f_t", "i_t", "o_t", "r_t", "z_t", "o_prev", "s"}:  # gate values lie in (0, 1)
+        if name in {"f_t", "i_t", "o_t", "r_t", "z_t", "o_prev", "s", "f_prime", "i_prime"}:  # gate values lie in (0, 1)
             arguments[name] = rng.uniform(0.01, 0.99, size=shape)
         else:
             arguments[name] = rng.normal(scale=2.0, size=shape)
@@ -109,6 +112,7 @@ INDEPENDENT = {
 
 
 INDEPENDENT.update(INDEPENDENT_BACKWARD)
+INDEPENDENT.update(INDEPENDENT_MODERN)
 
 
 def test_every_formula_has_an_independent_check():
