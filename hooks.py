@@ -18,6 +18,8 @@ Directives (one per line in a page):
     ::explorer <m>   the gate explorer of book/explorers.py (lstm or gru), with its NumPy cases
     ::speed <what>   the speed chapter's tables (book/speed.py): ops and CPU times measured now,
                      GPU times read from book/results/gpu-speed.json; stale results fail the build
+    ::scan_speed <what>  minGRU's scan against its loop and nn.GRU (book/scan_speed.py), read from
+                     book/results/scan-speed.json; stale results fail the build
 
 Guards (each raises PluginError, which fails any build):
     a page without its twin in the other language; an unknown directive or id; a snippet
@@ -54,9 +56,10 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.scan_speed",
+            "book.diagrams_modern"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
-FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
+FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams", "diagrams_modern"), "plot": ("plots", "plots_backward")}
 LABELS = {
     "ko": {"code": "코드 보기", "run": "빌드할 때 실행한 결과", "files": "파일 전체 내려받기",
            "permalink": "이 수식의 고정 링크", "en": "영어", "ko": "한국어", "aliases": "다른 표기", "avoid": "쓰지 않는 표기"},
@@ -354,12 +357,13 @@ _DIRECTIVES = {"formula": _formula, "code": _code, "diagram": _diagram, "plot": 
                "formula_index": _formula_index, "build_info": _build_info, "exercise": _exercise,
                "example": _example, "explorer": _explorer,
                "experiment": lambda what, lang, page: _book("experiment").directive(what, lang),
-               "speed": lambda what, lang, page: _speed(what, lang)}
+               "speed": lambda what, lang, page: _speed(what, lang),
+               "scan_speed": lambda what, lang, page: _speed(what, lang, "scan_speed")}
 
 
-def _speed(what, lang):
+def _speed(what, lang, module="speed"):
     try:
-        return _book("speed").directive(what, lang)
+        return _book(module).directive(what, lang)
     except ValueError as error:  # StaleResults is one: its message says how to produce the file
         raise PluginError(str(error)) from error
 
