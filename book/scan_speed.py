@@ -25,8 +25,8 @@ PASSES = ("forward", "training")
 LABELS = {
     "ko": {
         "forward": "순전파", "training": "순전파 + 역전파",
-        "nn_gru": "`nn.GRU`", "loop": "`mingru` (루프)", "parallel": "`mingru_parallel` (스캔)",
-        "parallel_log": "`mingru_parallel` (로그 공간 스캔)",
+        "nn_gru": "`nn.GRU`", "loop": "`mingru`(루프)", "parallel": "`mingru_parallel`(스캔)",
+        "parallel_log": "`mingru_parallel`(로그 공간 스캔)",
         "loop_ratio": "루프 ÷ 스캔", "gru_ratio": "`nn.GRU` ÷ 스캔",
         "caption": "측정: {device}의 스레드 하나, PyTorch {torch}, Python {python}, {date}. B = {B}, D = H = {H}, float32, "
                    "{repeat}번 잰 CPU 시간 중 가장 짧은 값(ms)입니다. 비율은 같은 실행의 시간끼리 나눈 값이고, "
