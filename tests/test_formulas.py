@@ -23,6 +23,8 @@ IDS = list(FORMULAS)
 B, H = 3, 4
 BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3, "minrnn": 1, "xlstm": 4}  # row blocks of weight_hh per module
 P = 2  # projection size of lstm_projection
+MLSTM_SHAPES = {"f_gate": ((B,), True), "i_gate": ((B,), True), "C_prev": ((B, H, H), False),
+                "C_t": ((B, H, H), False), "m_t": ((B,), False)}  # name -> (shape, positive gate?)
 
 
 def function(formula_id, framework):
@@ -35,6 +37,10 @@ def random_arguments(formula_id, rng):
     arguments = {}
     blocks = BLOCKS[FORMULAS[formula_id]["module"]]
     for name in inspect.signature(function(formula_id, "numpy")).parameters:
+        if formula_id.startswith("mlstm_") and name in MLSTM_SHAPES:  # mLSTM: one gate and stabiliser per head, a (B, D, D) memory
+            shape, gate = MLSTM_SHAPES[name]
+            arguments[name] = rng.uniform(0.01, 2.0, size=shape) if gate else rng.normal(size=shape)
+            continue
         if name in {"W_hn", "W_hh"}:
             shape = (H, H)
         elif name == "W_hr":
