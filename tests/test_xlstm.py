@@ -286,3 +286,13 @@ def test_file_runs_alone_outside_the_repository(framework, tmp_path):
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert imported - sys.stdlib_module_names == {framework}
+
+
+def test_the_overflow_example_shows_nan_without_and_the_same_h_with_the_stabilizer():
+    from book import examples
+
+    lines = examples.run("slstm_overflow").splitlines()[1:]
+    rows = {float(line.split("|")[0]): line for line in lines}
+    h_stable = f"{float(xlstm_numpy.sigmoid(1.0) * np.tanh(1.0)):8.6f}"
+    assert "nan" not in rows[88.0] and "inf" in rows[89.0] and "nan" in rows[89.0] and "nan" in rows[1000.0]
+    assert all(line.rstrip().endswith(h_stable) for line in lines)
