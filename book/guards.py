@@ -50,7 +50,7 @@ GUARDS = (
     Guard("missing_experiment_results", "book/experiment.py", "does not exist: run"),
     Guard("stale_gpu_results", "book/speed.py", "is stale: computed from digest"),
     Guard("gpu_results_edited_by_hand", "book/speed.py", "does not follow"),
-    Guard("stale_scan_results", "book/scan_speed.py", "scan-speed.json is stale"),
+    Guard("stale_scan_results", "book/scan_speed.py", "is stale: recorded digest"),
     # math
     Guard("display_math_without_code_link", "hooks.py", "display formula"),
     Guard("katex_cannot_render", "book/katex.py", "KaTeX cannot render"),
