@@ -16,7 +16,7 @@ WORDS = {
            "decay": "망각 게이트", "in_gate": "입력 게이트"},
     "en": {"hidden": "hidden state", "input": "input", "update": "update gate", "cand": "candidate",
            "no_past": "the gates see only the input", "memory": "matrix memory", "write": "write", "read": "read",
-           "normalizer": "normaliser", "key": "key", "value": "value", "query": "query", "output": "output",
+           "normalizer": "normalizer", "key": "key", "value": "value", "query": "query", "output": "output",
            "decay": "forget gate", "in_gate": "input gate"},
 }
 
@@ -43,7 +43,7 @@ DESCRIPTIONS = {
         "만듭니다. 게이트와 키, 값, 쿼리는 모두 입력 x_t에서만 계산됩니다.",
         "One mLSTM step. At the top, the matrix memory C_{t−1} is multiplied by the forget gate f_t, and the "
         "outer product v_t k_tᵀ of the value and key vectors, scaled by the input gate i_t, is added to give "
-        "C_t. In the middle, the normaliser n_t sums the keys with the same gates. Below, the query q_t reads "
+        "C_t. In the middle, the normalizer n_t sums the keys with the same gates. Below, the query q_t reads "
         "C_t (C_t q_t), and dividing by max(|n_tᵀ q_t|, 1) gives the output h̃_t. Gates, keys, values and "
         "queries are all computed from the input x_t alone."),
 }
