@@ -296,3 +296,14 @@ def test_the_overflow_example_shows_nan_without_and_the_same_h_with_the_stabiliz
     h_stable = f"{float(xlstm_numpy.sigmoid(1.0) * np.tanh(1.0)):8.6f}"
     assert "nan" not in rows[88.0] and "inf" in rows[89.0] and "nan" in rows[89.0] and "nan" in rows[1000.0]
     assert all(line.rstrip().endswith(h_stable) for line in lines)
+
+
+@pytest.mark.parametrize("framework", catalogue.FRAMEWORKS)
+def test_repeated_pieces_are_identical_copies(framework):
+    """sigmoid and log_sigmoid are repeated for self-containment; the copies must not drift."""
+    def section(module, name):
+        text = (catalogue.ROOT / catalogue.snippet_path(module, framework)).read_text(encoding="utf-8")
+        return text.split(f"# --8<-- [start:{name}]", 1)[1].split(f"# --8<-- [end:{name}]", 1)[0]
+
+    assert section("xlstm", "sigmoid") == section("minrnn", "sigmoid") == section("lstm", "sigmoid")
+    assert section("xlstm", "log_sigmoid") == section("minrnn", "log_sigmoid")
