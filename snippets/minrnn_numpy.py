@@ -227,8 +227,8 @@ def mingru(x, h0, weight_z, weight_h, bias_z=None, bias_h=None, log_space=False)
     if log_space:
         h_tilde = minrnn_g(h_tilde)
     y = np.empty_like(h_tilde)
-    for t in range(x.shape[0]):  # only this cheap elementwise line is sequential
-        h = mingru_hidden_state(z[t], h_tilde[t], h)
+    for t, (z_t, h_tilde_t) in enumerate(zip(z, h_tilde)):  # only this cheap elementwise line is sequential
+        h = mingru_hidden_state(z_t, h_tilde_t, h)
         y[t] = h
     return y, h
 # --8<-- [end:mingru]
@@ -277,8 +277,8 @@ def minlstm(x, h0, weight_f, weight_i, weight_h, bias_f=None, bias_i=None, bias_
     if log_space:
         h_tilde = minrnn_g(h_tilde)
     y = np.empty_like(h_tilde)
-    for t in range(x.shape[0]):
-        h = minlstm_hidden_state(f_prime[t], i_prime[t], h_tilde[t], h)
+    for t, (f_prime_t, i_prime_t, h_tilde_t) in enumerate(zip(f_prime, i_prime, h_tilde)):
+        h = minlstm_hidden_state(f_prime_t, i_prime_t, h_tilde_t, h)
         y[t] = h
     return y, h
 # --8<-- [end:minlstm]

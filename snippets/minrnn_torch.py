@@ -40,12 +40,8 @@ __all__ = [
 
 # --8<-- [start:sigmoid]
 def sigmoid(x):
-    """Logistic function σ(x) = 1 / (1 + e^(-x)), elementwise, values in [0, 1].
-
-    Written as σ(x) = (1 + tanh(x / 2)) / 2, an exact identity that never overflows:
-    no warning and no NaN even for x = ±1e4. Same shape and dtype as x.
-    """
-    return 0.5 * torch.tanh(0.5 * x) + 0.5
+    """Logistic function σ(x) = 1 / (1 + e^(-x)), elementwise, values in [0, 1]."""
+    return torch.sigmoid(x)
 # --8<-- [end:sigmoid]
 
 
@@ -227,9 +223,9 @@ def mingru(x, h0, weight_z, weight_h, bias_z=None, bias_h=None, log_space=False)
     h_tilde = minrnn_candidate(x, weight_h, bias_h)  # (T, B, H)
     if log_space:
         h_tilde = minrnn_g(h_tilde)
-    y = []
-    for t in range(x.shape[0]):  # only this cheap elementwise line is sequential
-        h = mingru_hidden_state(z[t], h_tilde[t], h)
+    y = []  # zip unbinds z and h_tilde once: backward gets one stack, not a full (T, B, H) gradient per z[t]
+    for z_t, h_tilde_t in zip(z, h_tilde):  # only this cheap elementwise line is sequential
+        h = mingru_hidden_state(z_t, h_tilde_t, h)
         y.append(h)
     return (torch.stack(y) if y else h_tilde), h
 # --8<-- [end:mingru]
@@ -277,8 +273,8 @@ def minlstm(x, h0, weight_f, weight_i, weight_h, bias_f=None, bias_i=None, bias_
     if log_space:
         h_tilde = minrnn_g(h_tilde)
     y = []
-    for t in range(x.shape[0]):
-        h = minlstm_hidden_state(f_prime[t], i_prime[t], h_tilde[t], h)
+    for f_prime_t, i_prime_t, h_tilde_t in zip(f_prime, i_prime, h_tilde):
+        h = minlstm_hidden_state(f_prime_t, i_prime_t, h_tilde_t, h)
         y.append(h)
     return (torch.stack(y) if y else h_tilde), h
 # --8<-- [end:minlstm]

@@ -173,8 +173,8 @@ def slstm(x, states0, weight_ih, weight_hh, bias):
     h, c, n, m = _slstm_states(states0, x, H)
     Wx_all = x @ weight_ih.T + bias  # (T, B, 4H): the input terms of all steps at once
     y = np.empty(x.shape[:-1] + (H,), dtype=x.dtype)
-    for t in range(x.shape[0]):
-        pre = Wx_all[t] + h @ weight_hh.T  # (B, 4H): the recurrent term needs h_{t-1}
+    for t, Wx_t in enumerate(Wx_all):
+        pre = Wx_t + h @ weight_hh.T  # (B, 4H): the recurrent term needs h_{t-1}
         pre_i, pre_f, pre_z, pre_o = np.split(pre, BLOCKS, axis=-1)
         h, c, n, m = slstm_step(pre_i, pre_f, pre_z, pre_o, c, n, m)
         y[t] = h
@@ -241,13 +241,13 @@ def mlstm(q, k, v, pre_i, pre_f):
     q, k, v: (T, B, D);  pre_i, pre_f: (T, B)  ->  h̃: (T, B, D)
     """
     _check_mlstm(q, k, v, pre_i, pre_f)
-    T, B, D = q.shape
+    B, D = q.shape[1:]
     C = np.zeros((B, D, D), dtype=q.dtype)
     n = np.zeros((B, D), dtype=q.dtype)
     m = np.full((B,), -np.inf, dtype=q.dtype)  # an empty memory has no scale yet
     h = np.empty_like(q)
-    for t in range(T):
-        h[t], C, n, m = mlstm_step(q[t], k[t], v[t], pre_i[t], pre_f[t], C, n, m)
+    for t, (q_t, k_t, v_t, pre_i_t, pre_f_t) in enumerate(zip(q, k, v, pre_i, pre_f)):
+        h[t], C, n, m = mlstm_step(q_t, k_t, v_t, pre_i_t, pre_f_t, C, n, m)
     return h
 # --8<-- [end:mlstm]
 

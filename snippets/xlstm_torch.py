@@ -41,12 +41,8 @@ BLOCKS = 4  # row blocks of weight_ih and weight_hh: i, f, z, o
 
 # --8<-- [start:sigmoid]
 def sigmoid(x):
-    """Logistic function σ(x) = 1 / (1 + e^(-x)), elementwise, values in [0, 1].
-
-    Written as σ(x) = (1 + tanh(x / 2)) / 2, an exact identity that never overflows:
-    no warning and no NaN even for x = ±1e4. Same shape and dtype as x.
-    """
-    return 0.5 * torch.tanh(0.5 * x) + 0.5
+    """Logistic function σ(x) = 1 / (1 + e^(-x)), elementwise, values in [0, 1]."""
+    return torch.sigmoid(x)
 # --8<-- [end:sigmoid]
 
 
@@ -173,9 +169,9 @@ def slstm(x, states0, weight_ih, weight_hh, bias):
     H = _check_slstm_parameters(x, weight_ih, weight_hh, bias)
     h, c, n, m = _slstm_states(states0, x, H)
     Wx_all = x @ weight_ih.T + bias  # (T, B, 4H): the input terms of all steps at once
-    y = []
-    for t in range(x.shape[0]):
-        pre = Wx_all[t] + h @ weight_hh.T  # (B, 4H): the recurrent term needs h_{t-1}
+    y = []  # iterating Wx_all unbinds it once: backward gets one stack, not a full gradient per Wx_all[t]
+    for Wx_t in Wx_all:
+        pre = Wx_t + h @ weight_hh.T  # (B, 4H): the recurrent term needs h_{t-1}
         pre_i, pre_f, pre_z, pre_o = pre.chunk(BLOCKS, dim=-1)
         h, c, n, m = slstm_step(pre_i, pre_f, pre_z, pre_o, c, n, m)
         y.append(h)
@@ -243,13 +239,13 @@ def mlstm(q, k, v, pre_i, pre_f):
     q, k, v: (T, B, D);  pre_i, pre_f: (T, B)  ->  h̃: (T, B, D)
     """
     _check_mlstm(q, k, v, pre_i, pre_f)
-    T, B, D = q.shape
+    B, D = q.shape[1:]
     C = q.new_zeros((B, D, D))
     n = q.new_zeros((B, D))
     m = q.new_full((B,), -math.inf)  # an empty memory has no scale yet
-    h = []
-    for t in range(T):
-        h_t, C, n, m = mlstm_step(q[t], k[t], v[t], pre_i[t], pre_f[t], C, n, m)
+    h = []  # zip unbinds the inputs once: backward gets one stack each, not a full gradient per step
+    for q_t, k_t, v_t, pre_i_t, pre_f_t in zip(q, k, v, pre_i, pre_f):
+        h_t, C, n, m = mlstm_step(q_t, k_t, v_t, pre_i_t, pre_f_t, C, n, m)
         h.append(h_t)
     return torch.stack(h) if h else torch.empty_like(q)
 # --8<-- [end:mlstm]
