@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from book import catalogue, diagrams, diagrams_backward, layer_diagrams, plots, plots_backward, site_check
+from book import catalogue, diagrams, diagrams_backward, diagrams_modern, layer_diagrams, plots, plots_backward, site_check
 
 from .sitebuild import ROOT, shared_build
 
@@ -171,7 +171,8 @@ def test_every_diagram_and_plot_is_inline_svg_in_the_page_language(site, lang):
             assert re.search(r"<title[^>]*>[^<]+</title>", svg)
             text = " ".join(re.findall(r">([^<>]+)<", svg))
             assert bool(HANGUL.search(text)) == (lang == "ko"), (page, name)
-    assert found["diagram"] == set(diagrams.NAMES) | set(diagrams_backward.NAMES) | set(layer_diagrams.NAMES)
+    assert found["diagram"] == (set(diagrams.NAMES) | set(diagrams_backward.NAMES) | set(layer_diagrams.NAMES)
+                                | set(diagrams_modern.NAMES))
     assert found["plot"] == set(plots.NAMES) | set(plots_backward.NAMES)
 
 
