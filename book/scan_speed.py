@@ -25,24 +25,24 @@ PASSES = ("forward", "training")
 LABELS = {
     "ko": {
         "forward": "순전파", "training": "순전파 + 역전파",
-        "nn_gru": "`nn.GRU`", "loop": "`mingru`(루프)", "parallel": "`mingru_parallel`(스캔)",
-        "parallel_log": "`mingru_parallel`(로그 공간 스캔)",
+        "nn_gru": "`nn.GRU`", "loop": "루프", "parallel": "스캔", "parallel_log": "로그 공간 스캔",
         "loop_ratio": "루프 ÷ 스캔", "gru_ratio": "`nn.GRU` ÷ 스캔",
         "caption": "측정: {device}의 스레드 하나, PyTorch {torch}, Python {python}, {date}. B = {B}, D = H = {H}, float32, "
-                   "{repeat}번 잰 CPU 시간 중 가장 짧은 값(ms)입니다. 비율은 같은 실행의 시간끼리 나눈 값이고, "
-                   "스캔은 `log_space=False`의 배가 스캔입니다.",
+                   "{repeat}번 잰 CPU 시간 중 가장 짧은 값(ms)입니다. 루프는 mingru, 스캔은 mingru_parallel"
+                   "(log_space=False, 재귀 배가), 로그 공간 스캔은 mingru_parallel(log_space=True)이고, "
+                   "비율은 같은 실행의 시간끼리 나눈 값입니다.",
         "missing": "!!! note \"아직 잰 값이 없습니다\"\n\n    이 표는 `{results}` 파일에서 읽습니다. 저장소 루트에서 "
                    "`{command}`를 실행하면 이 파일이 만들어지고, 커밋하면 이 자리에 표가 나타납니다.\n",
         "keys": ("명령", "다이제스트", "장치", "날짜"),
     },
     "en": {
         "forward": "forward", "training": "forward + backward",
-        "nn_gru": "`nn.GRU`", "loop": "`mingru` (loop)", "parallel": "`mingru_parallel` (scan)",
-        "parallel_log": "`mingru_parallel` (log-space scan)",
+        "nn_gru": "`nn.GRU`", "loop": "loop", "parallel": "scan", "parallel_log": "log-space scan",
         "loop_ratio": "loop ÷ scan", "gru_ratio": "`nn.GRU` ÷ scan",
         "caption": "Measured on one thread of {device}, PyTorch {torch}, Python {python}, {date}. B = {B}, D = H = {H}, float32, "
-                   "the shortest CPU time (ms) of {repeat} runs. Each ratio divides two times of the same run; "
-                   "the scan is the doubling scan of `log_space=False`.",
+                   "the shortest CPU time (ms) of {repeat} runs. The loop is mingru, the scan mingru_parallel "
+                   "(log_space=False, recursive doubling), the log-space scan mingru_parallel(log_space=True); "
+                   "each ratio divides two times of the same run.",
         "missing": "!!! note \"Not measured yet\"\n\n    This table is read from `{results}`. Running `{command}` "
                    "from the repository root writes that file; once it is committed, the table appears here.\n",
         "keys": ("command", "digest", "device", "date"),
