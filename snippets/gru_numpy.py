@@ -28,6 +28,7 @@ from collections.abc import Mapping
 import numpy as np
 
 BLOCKS = 3  # row blocks of weight_ih and weight_hh: r, z, n
+CONVERTERS = "gru_from_keras"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:sigmoid]
@@ -449,6 +450,67 @@ def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None):
 # --8<-- [end:gru_layers]
 
 
+# Converters: weights stored in other layouts, as torch.nn's names, for gru(x, h0, **params).
+# Keras/TensorFlow multiply row vectors, x K (kernel (D, 3H)); torch.nn multiplies column
+# vectors, W x (weight_ih (3H, D)): every matrix is transposed, and the gate blocks reordered.
+
+# --8<-- [start:gru_from_keras]
+def gru_from_keras(kernel, recurrent_kernel, bias=None, reset_after=True):
+    """Keras 3 / TensorFlow GRU weights (layer.get_weights()) in torch.nn.GRU's layout.
+
+    kernel: (D, 3H), recurrent_kernel: (H, 3H), column blocks z, r, h (h is our n): z and r trade places.
+    bias: with reset_after=True (Keras's default) (2, 3H), row 0 the input bias, row 1 the
+        recurrent bias; with reset_after=False (3H,), one bias, so bias_hh = 0; None for use_bias=False.
+    reset_after: the Keras layer's setting; use the result with gru(..., reset_after=reset_after).
+    returns {"weight_ih": (3H, D), "weight_hh": (3H, H), "bias_ih": (3H,), "bias_hh": (3H,)}
+    """
+    converter = f"gru_from_keras(reset_after={reset_after!r})"
+    _check_reset_after(converter, reset_after)
+    D, H = _check_x_w_layout(converter, kernel, recurrent_kernel)
+    shape = (2, BLOCKS * H) if reset_after else (BLOCKS * H,)
+    bias = _bias_or_zeros(converter, "bias", bias, shape, kernel)
+    bias_ih, bias_hh = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+
+    def rzn(W):  # (..., 3H) blocks z, r, h -> r, z, n (and back: the swap is its own inverse)
+        z, r, n = np.split(W, BLOCKS, axis=-1)
+        return np.concatenate([r, z, n], axis=-1)
+
+    return {"weight_ih": np.ascontiguousarray(rzn(kernel).T),            # (3H, D)
+            "weight_hh": np.ascontiguousarray(rzn(recurrent_kernel).T),  # (3H, H)
+            "bias_ih": rzn(bias_ih),
+            "bias_hh": rzn(bias_hh)}
+# --8<-- [end:gru_from_keras]
+
+
+# --8<-- [start:gru_to_keras]
+def gru_to_keras(weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
+    """torch.nn.GRU's layout -> Keras 3 / TensorFlow GRU weights, the inverse of gru_from_keras.
+
+    weight_ih: (3H, D), weight_hh: (3H, H), bias_ih, bias_hh: (3H,)
+    reset_after: the Keras layer's setting, and the gru(..., reset_after) these weights were used with.
+    returns {"kernel": (D, 3H), "recurrent_kernel": (H, 3H), "bias": (2, 3H), or (3H,) when
+    reset_after=False}, in the order of layer.set_weights(list(...values())). Reset-before
+    adds b_hn outside r_t ⊙ (...), so both biases fold into Keras's one.
+    """
+    _check_reset_after("gru_to_keras", reset_after)
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+
+    def zrh(W):  # (..., 3H) blocks r, z, n -> z, r, h
+        r, z, n = np.split(W, BLOCKS, axis=-1)
+        return np.concatenate([z, r, n], axis=-1)
+
+    bias = np.stack([zrh(bias_ih), zrh(bias_hh)]) if reset_after else zrh(bias_ih + bias_hh)
+    return {"kernel": np.ascontiguousarray(zrh(weight_ih.T)),            # (D, 3H)
+            "recurrent_kernel": np.ascontiguousarray(zrh(weight_hh.T)),  # (H, 3H)
+            "bias": bias}
+# --8<-- [end:gru_to_keras]
+
+
+def _check_reset_after(name, reset_after):
+    if not isinstance(reset_after, bool):
+        raise TypeError(f"{name}: reset_after must be True or False, got {reset_after!r}")
+
+
 # Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
 
 _PARAMETER = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?")
@@ -578,6 +640,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_array(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -619,3 +686,51 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_array("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_array(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return np.zeros(shape, dtype=like.dtype)
+    _check_array(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import torch
 
 BLOCKS = 4  # row blocks of weight_ih and weight_hh: i, f, g, o
+CONVERTERS = "lstm_from_keras or lstm_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:sigmoid]
@@ -664,6 +665,65 @@ def lstm_cifg_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
 # --8<-- [end:lstm_cifg_step]
 
 
+# Converters: weights stored in other layouts, as torch.nn's names, for lstm(x, h0, c0, **params).
+# Keras/TensorFlow and CS231n multiply row vectors, x K (kernel (D, 4H)); torch.nn multiplies
+# column vectors, W x (weight_ih (4H, D)): every matrix is transposed, and the gate blocks reordered.
+
+# --8<-- [start:lstm_from_keras]
+def lstm_from_keras(kernel, recurrent_kernel, bias=None):
+    """Keras 3 / TensorFlow LSTM weights (layer.get_weights()) in torch.nn.LSTM's layout.
+
+    kernel: (D, 4H), recurrent_kernel: (H, 4H), bias: (4H,), or None for use_bias=False
+    Keras's column blocks are i, f, c, o: its c is our g, so the order is already i, f, g, o.
+    Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
+    """
+    D, H = _check_x_w_layout("lstm_from_keras", kernel, recurrent_kernel)
+    bias = _bias_or_zeros("lstm_from_keras", "bias", bias, (BLOCKS * H,), kernel)
+    return {"weight_ih": kernel.T.contiguous(),            # (4H, D)
+            "weight_hh": recurrent_kernel.T.contiguous(),  # (4H, H)
+            "bias_ih": bias.clone(),
+            "bias_hh": torch.zeros_like(bias)}
+# --8<-- [end:lstm_from_keras]
+
+
+# --8<-- [start:lstm_to_keras]
+def lstm_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch.nn.LSTM's layout -> Keras 3 / TensorFlow LSTM weights, the inverse of lstm_from_keras.
+
+    weight_ih: (4H, D), weight_hh: (4H, H), bias_ih, bias_hh: (4H,)
+    returns {"kernel": (D, 4H), "recurrent_kernel": (H, 4H), "bias": (4H,)}, in the order of
+    layer.set_weights(list(...values())). The two biases are summed: Keras has one.
+    """
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+    return {"kernel": weight_ih.T.contiguous(),            # (D, 4H)
+            "recurrent_kernel": weight_hh.T.contiguous(),  # (H, 4H)
+            "bias": bias_ih + bias_hh}
+# --8<-- [end:lstm_to_keras]
+
+
+# --8<-- [start:lstm_from_cs231n]
+def lstm_from_cs231n(Wx, Wh, b):
+    """Stanford CS231n's LSTM weights (assignment 3, rnn_layers.py) in torch.nn.LSTM's layout.
+
+    Wx: (D, 4H), Wh: (H, 4H), b: (4H,), column blocks i, f, o, g: o and g trade places.
+    CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
+    """
+    D, H = _check_x_w_layout("lstm_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    b = _bias_or_zeros("lstm_from_cs231n", "b", b, (BLOCKS * H,), Wx)
+
+    def ifgo(W):  # (..., 4H) blocks i, f, o, g -> i, f, g, o
+        i, f, o, g = torch.chunk(W, BLOCKS, dim=-1)
+        return torch.cat([i, f, g, o], dim=-1)
+
+    return {"weight_ih": ifgo(Wx).T.contiguous(),  # (4H, D)
+            "weight_hh": ifgo(Wh).T.contiguous(),  # (4H, H)
+            "bias_ih": ifgo(b),
+            "bias_hh": torch.zeros_like(b)}
+# --8<-- [end:lstm_from_cs231n]
+
+
 # Fast paths on a GPU: the same lstm, launched differently. On a GPU the plain loop spends its time
 # launching about a dozen small kernels per step, not computing; these functions keep the code above
 # and change only how its kernels reach the GPU.
@@ -934,6 +994,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_tensor(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -977,3 +1042,51 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_tensor("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_tensor(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return like.new_zeros(shape)
+    _check_tensor(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias

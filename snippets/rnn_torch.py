@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import torch
 
 BLOCKS = 1  # one row block: the RNN has no gates
+CONVERTERS = "rnn_from_keras or rnn_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:tanh]
@@ -307,6 +308,59 @@ def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinear
 # --8<-- [end:rnn_layers]
 
 
+# Converters: weights stored in other layouts, as torch.nn's names, for rnn(x, h0, **params).
+# Keras/TensorFlow and CS231n multiply row vectors, x K (kernel (D, H)); torch.nn multiplies
+# column vectors, W x (weight_ih (H, D)): every matrix is transposed. There are no gates to reorder.
+
+# --8<-- [start:rnn_from_keras]
+def rnn_from_keras(kernel, recurrent_kernel, bias=None):
+    """Keras 3 / TensorFlow SimpleRNN weights (layer.get_weights()) in torch.nn.RNN's layout.
+
+    kernel: (D, H), recurrent_kernel: (H, H), bias: (H,), or None for use_bias=False
+    Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+    """
+    D, H = _check_x_w_layout("rnn_from_keras", kernel, recurrent_kernel)
+    bias = _bias_or_zeros("rnn_from_keras", "bias", bias, (BLOCKS * H,), kernel)
+    return {"weight_ih": kernel.T.contiguous(),            # (H, D)
+            "weight_hh": recurrent_kernel.T.contiguous(),  # (H, H)
+            "bias_ih": bias.clone(),
+            "bias_hh": torch.zeros_like(bias)}
+# --8<-- [end:rnn_from_keras]
+
+
+# --8<-- [start:rnn_to_keras]
+def rnn_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch.nn.RNN's layout -> Keras 3 / TensorFlow SimpleRNN weights, the inverse of rnn_from_keras.
+
+    weight_ih: (H, D), weight_hh: (H, H), bias_ih, bias_hh: (H,)
+    returns {"kernel": (D, H), "recurrent_kernel": (H, H), "bias": (H,)}, in the order of
+    layer.set_weights(list(...values())). The two biases are summed: Keras has one.
+    """
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+    return {"kernel": weight_ih.T.contiguous(),            # (D, H)
+            "recurrent_kernel": weight_hh.T.contiguous(),  # (H, H)
+            "bias": bias_ih + bias_hh}
+# --8<-- [end:rnn_to_keras]
+
+
+# --8<-- [start:rnn_from_cs231n]
+def rnn_from_cs231n(Wx, Wh, b):
+    """Stanford CS231n's vanilla RNN weights (assignment 3, rnn_layers.py) in torch.nn.RNN's layout.
+
+    Wx: (D, H), Wh: (H, H), b: (H,), for next_h = tanh(x Wx + prev_h Wh + b)
+    CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+    """
+    D, H = _check_x_w_layout("rnn_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    b = _bias_or_zeros("rnn_from_cs231n", "b", b, (BLOCKS * H,), Wx)
+    return {"weight_ih": Wx.T.contiguous(),  # (H, D)
+            "weight_hh": Wh.T.contiguous(),  # (H, H)
+            "bias_ih": b.clone(),
+            "bias_hh": torch.zeros_like(b)}
+# --8<-- [end:rnn_from_cs231n]
+
+
 # Fast paths on a GPU: the same rnn, launched differently. On a GPU the plain loop spends its time
 # launching a few small kernels per step, not computing; these functions keep the code above
 # and change only how its kernels reach the GPU.
@@ -573,6 +627,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_tensor(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -616,3 +675,51 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_tensor("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_tensor(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return like.new_zeros(shape)
+    _check_tensor(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias

@@ -16,7 +16,9 @@ import pytest
 from book import catalogue
 
 MODULES = ["rnn", "lstm", "gru"]
-HELPERS = {"lstm_forget_bias_one"}  # tools around a model, not a formula: shown with ::code, tested on their own
+CONVERTERS = {"lstm_from_keras", "lstm_to_keras", "lstm_from_cs231n", "gru_from_keras", "gru_to_keras",
+              "rnn_from_keras", "rnn_to_keras", "rnn_from_cs231n"}  # weights in other layouts (tests/test_porting.py)
+HELPERS = {"lstm_forget_bias_one"} | CONVERTERS  # tools around a model, not a formula: shown with ::code, tested on their own
 FAST_PATHS = {f"{m}_{kind}" for m in MODULES for kind in ("graphed", "compiled")}  # torch only (tests/test_fast_paths.py)
 FILES = [catalogue.snippet_path(m, fw) for m in MODULES for fw in catalogue.FRAMEWORKS]
 API = {
