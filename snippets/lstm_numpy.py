@@ -309,13 +309,16 @@ def linear_backward_weight(da, v):
 
 
 # --8<-- [start:lstm_step_forward]
-def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
+def lstm_step_forward(Wx, h_prev, c_prev, weight_hh, bias_hh):
     """lstm_step that also returns the cache its backward needs.
 
-    Wx: (B, 4H) input terms;  h_prev, c_prev: (B, H);  weight_hh_T: (H, 4H);  bias_hh: (4H,)
-    returns h_t, c_t: (B, H) and cache = (c_prev, i_t, f_t, g_t, o_t, c_t)
+    Wx: (B, 4H) input terms x_t W_ih^T + b_ih, blocks i, f, g, o;  h_prev, c_prev: (B, H)
+    weight_hh: (4H, H), torch.nn's layout (lstm_step takes it transposed);  bias_hh: (4H,)
+    returns h_t, c_t: (B, H) and the cache: the step's inputs, gates and weights, all that
+    lstm_step_backward needs for the gradient of every argument
     """
-    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 4H) recurrent terms of all gates
+    _check_step(Wx, {"h_prev": h_prev, "c_prev": c_prev}, weight_hh, bias_hh)
+    Wh = h_prev @ weight_hh.T + bias_hh  # (B, 4H) recurrent terms of all gates
     Wx_i, Wx_f, Wx_g, Wx_o = np.split(Wx, BLOCKS, axis=-1)
     Wh_i, Wh_f, Wh_g, Wh_o = np.split(Wh, BLOCKS, axis=-1)
     i_t = lstm_input_gate(Wx_i, Wh_i)
@@ -324,20 +327,27 @@ def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
     o_t = lstm_output_gate(Wx_o, Wh_o)
     c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
     h_t = lstm_hidden_state(o_t, c_t)
-    return h_t, c_t, (c_prev, i_t, f_t, g_t, o_t, c_t)
+    cache = {"h_prev": h_prev, "c_prev": c_prev, "i_t": i_t, "f_t": f_t, "g_t": g_t, "o_t": o_t, "c_t": c_t,
+             "weight_hh": weight_hh}
+    return h_t, c_t, cache
 # --8<-- [end:lstm_step_forward]
 
 
 # --8<-- [start:lstm_step_backward]
-def lstm_step_backward(dh_t, dc_next, cache, weight_hh):
-    """One step back, gate by gate.
+def lstm_step_backward(dh_t, dc_next, cache):
+    """One step back, gate by gate: the gradient of every argument of lstm_step_forward.
 
     dh_t: (B, H) the full gradient of h_t (δy_t plus what step t+1 handed back)
     dc_next: (B, H) what step t+1 handed back along the cell state
-    cache: from lstm_step_forward;  weight_hh: (4H, H)
-    returns δa_t: (B, 4H), and δh_{t-1}^next, δc_{t-1}^next: (B, H)
+    cache: from lstm_step_forward; it holds weight_hh, so both directions use the same weights
+    returns {"Wx": δa_t (B, 4H), "h_prev": δh_{t-1}^next (B, H), "c_prev": δc_{t-1}^next (B, H),
+             "weight_hh": (4H, H), "bias_hh": (4H,)}, the weights' summed over the batch.
+    δa_t is also δb_ih (summed over the batch) and gives δW_ih = Σ δa_t x_t^T.
     """
-    c_prev, i_t, f_t, g_t, o_t, c_t = cache
+    h_prev, c_prev, c_t, weight_hh = cache["h_prev"], cache["c_prev"], cache["c_t"], cache["weight_hh"]
+    i_t, f_t, g_t, o_t = cache["i_t"], cache["f_t"], cache["g_t"], cache["o_t"]
+    _check_gradient("dh_t", dh_t, c_t)
+    _check_gradient("dc_next", dc_next, c_t)
     do_t = lstm_backward_output_gate(dh_t, c_t)
     dc_t = lstm_backward_cell_state(dh_t, o_t, c_t, dc_next)
     df_t = lstm_backward_forget_gate(dc_t, c_prev)
@@ -345,7 +355,13 @@ def lstm_step_backward(dh_t, dc_next, cache, weight_hh):
     dg_t = lstm_backward_candidate(dc_t, i_t)
     da_t = np.concatenate([sigmoid_backward(i_t, di_t), sigmoid_backward(f_t, df_t),
                            tanh_backward(g_t, dg_t), sigmoid_backward(o_t, do_t)], axis=-1)
-    return da_t, lstm_backward_hidden_state(da_t, weight_hh), lstm_backward_cell_carry(dc_t, f_t)
+    H = c_t.shape[-1]
+    da_2d = da_t.reshape(-1, BLOCKS * H)  # (B, 4H), also for an unbatched step
+    return {"Wx": da_t,
+            "h_prev": lstm_backward_hidden_state(da_t, weight_hh),
+            "c_prev": lstm_backward_cell_carry(dc_t, f_t),
+            "weight_hh": linear_backward_weight(da_2d, h_prev.reshape(-1, H)),
+            "bias_hh": da_2d.sum(axis=0)}
 # --8<-- [end:lstm_step_backward]
 
 
@@ -366,27 +382,27 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
     dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
     dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
     dc = _state_or_zeros("dc_n", dc_n, batch, H, x).copy()
-    # Forward, as in lstm, keeping each step's cache and h_{t-1}
+    # Forward, as in lstm, keeping each step's cache
     Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (BLOCKS * H,))
-    weight_hh_T = np.ascontiguousarray(weight_hh.T)
-    h_prev_all = np.empty((T,) + batch + (H,), dtype=x.dtype)
     caches = []
     for t in range(T):
-        h_prev_all[t] = h
-        h, c, cache = lstm_step_forward(Wx_all[t], h, c, weight_hh_T, bias_hh)
+        h, c, cache = lstm_step_forward(Wx_all[t], h, c, weight_hh, bias_hh)
         caches.append(cache)
     # Backward, from the last step to the first
     da_all = np.empty_like(Wx_all)  # (T, B, 4H) gradients of the pre-activations
+    d_weight_hh = np.zeros_like(weight_hh)  # summed step by step
     for t in reversed(range(T)):
-        da_all[t], dh, dc = lstm_step_backward(dh + dy[t], dc, caches[t], weight_hh)
+        step = lstm_step_backward(dh + dy[t], dc, caches[t])
+        da_all[t], dh, dc = step["Wx"], step["h_prev"], step["c_prev"]
+        d_weight_hh += step["weight_hh"]
     da_2d = da_all.reshape(-1, BLOCKS * H)  # (T*B, 4H): one product sums over time and batch
     return {"x": (da_2d @ weight_ih).reshape(x.shape),
             "h0": dh,
             "c0": dc,
             "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
-            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "weight_hh": d_weight_hh,
             "bias_ih": da_2d.sum(axis=0),
-            "bias_hh": da_2d.sum(axis=0)}
+            "bias_hh": da_2d.sum(axis=0)}  # the same as bias_ih's: both are added to a_t
 # --8<-- [end:lstm_backward]
 
 
@@ -462,12 +478,14 @@ def lstm_projected_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh, W_hr):
 def lstm_direction(x, lengths, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
     """One layer, one direction, over a padded batch: the loop of `lstm`, plus lengths.
 
-    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b]
-    h0: (B, P), c0: (B, H);  weight_hr: (P, H), or None for no projection (then P = H)
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b], or None for all T
+    h0: (B, P), c0: (B, H), or None for zeros;  weight_hr: (P, H), or None for no projection (then P = H)
     At step t only the sequences that are still running (t < length) move on; the others
     keep their states, and their output is 0, as pad_packed_sequence pads it.
     returns y: (T, B, P), the h_t of every step, and h_n: (B, P), c_n: (B, H)
     """
+    lengths, h0, c0 = _check_direction(x, lengths, {"h0": h0, "c0": c0}, weight_ih, weight_hh, bias_ih, bias_hh,
+                                       weight_hr)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): the input terms of all steps at once
     h, c = h0, c0
     y = np.zeros(x.shape[:-1] + h0.shape[-1:], dtype=x.dtype)
@@ -928,3 +946,58 @@ def _bias_or_zeros(converter, name, bias, shape, like):
     if tuple(bias.shape) != shape:
         raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
     return bias
+
+
+def _check_step(Wx, states, weight_hh, bias_hh):
+    """Check the arguments of a *_step_forward: Wx (B, kH), states {name: (B, H)}, weight_hh
+    (kH, H) in torch.nn's layout, bias_hh (kH,), with k = BLOCKS; return H."""
+    for name, array in (("Wx", Wx), *states.items(), ("weight_hh", weight_hh), ("bias_hh", bias_hh)):
+        _check_array(name, array, Wx)
+    _check_rank("Wx", Wx, (1, 2))
+    _check_rank("weight_hh", weight_hh, (2,))
+    H = weight_hh.shape[1]
+    if tuple(weight_hh.shape) != (BLOCKS * H, H):
+        hint = (" (it looks transposed: only *_step takes weight_hh_T; weights in the x W layout of "
+                f"Keras/TensorFlow or CS231n: {CONVERTERS})") if weight_hh.shape[0] * BLOCKS == H else ""
+        raise ValueError(f"weight_hh has shape {tuple(weight_hh.shape)} but expected ({BLOCKS}H, H), "
+                         f"torch.nn's layout{hint}")
+    for name, array, shape in (("Wx", Wx, Wx.shape[:-1] + (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,)),
+                               *((n, s, Wx.shape[:-1] + (H,)) for n, s in states.items())):
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {tuple(shape)} for hidden "
+                             f"size {H} (weight_hh is {tuple(weight_hh.shape)}, Wx is {tuple(Wx.shape)})")
+    return H
+
+
+def _check_gradient(name, gradient, like):
+    """A gradient handed to a *_step_backward has the shape and dtype of what it is the gradient of."""
+    _check_array(name, gradient, like)
+    if tuple(gradient.shape) != tuple(like.shape):
+        raise ValueError(f"{name} has shape {tuple(gradient.shape)} but expected {tuple(like.shape)}, "
+                         f"the shape of the state it is the gradient of")
+
+
+def _check_direction(x, lengths, states, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """Check the arguments of a *_direction: x (T, B, D), lengths (B,) ints in 1..T or None
+    for all T, states {name: (B, size) or None}, the first of size P (the projection size, or
+    H), the others H. Returns lengths and the states, None replaced by zeros."""
+    _check_array("x", x, x)
+    _check_rank("x", x, (3,))
+    if weight_hr is None:
+        H = P = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    else:  # a projection: weight_hh multiplies the projected state, (kH, P)
+        for name, array in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh), ("weight_hr", weight_hr)):
+            _check_array(name, array, x)
+        _check_rank("weight_hr", weight_hr, (2,))
+        P, H = weight_hr.shape
+        for name, array, shape in (("weight_ih", weight_ih, (BLOCKS * H, x.shape[-1])),
+                                   ("weight_hh", weight_hh, (BLOCKS * H, P)),
+                                   ("bias_ih", bias_ih, (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,))):
+            if tuple(array.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {shape} (hidden size {H}, "
+                                 f"projection size {P}, {x.shape[-1]} input features)")
+    _, lengths, _ = _time_major(x, False, None if x.shape[0] == 0 else lengths)  # T = 0: no step to run
+    sizes = [P] + [H] * (len(states) - 1)
+    return (lengths, *(_state_or_zeros(name, state, x.shape[1:2], size, x)
+                       for (name, state), size in zip(states.items(), sizes)))

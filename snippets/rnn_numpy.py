@@ -156,15 +156,39 @@ def clip_grad_norm(g, max_norm):
 # --8<-- [end:clip_grad_norm]
 
 
-# --8<-- [start:rnn_step_backward]
-def rnn_step_backward(dh_t, h_t, weight_hh):
-    """One step back through h_t = tanh(a_t).
+# --8<-- [start:rnn_step_forward]
+def rnn_step_forward(Wx, h_prev, weight_hh, bias_hh):
+    """rnn_step that also returns the cache its backward needs.
 
-    dh_t: (B, H) the full gradient of h_t;  h_t: (B, H) the forward output;  weight_hh: (H, H)
-    returns δa_t: (B, H) and δh_{t-1}: (B, H) through this step
+    Wx: (B, H) input term x_t W_ih^T + b_ih;  h_prev: (B, H)
+    weight_hh: (H, H), torch.nn's layout (rnn_step takes it transposed);  bias_hh: (H,)
+    returns h_t: (B, H) and the cache: h_prev, h_t and weight_hh, all that rnn_step_backward
+    needs for the gradient of every argument
     """
+    _check_step(Wx, {"h_prev": h_prev}, weight_hh, bias_hh)
+    h_t = rnn_hidden_state(Wx, h_prev @ weight_hh.T + bias_hh)
+    return h_t, {"h_prev": h_prev, "h_t": h_t, "weight_hh": weight_hh}
+# --8<-- [end:rnn_step_forward]
+
+
+# --8<-- [start:rnn_step_backward]
+def rnn_step_backward(dh_t, cache):
+    """One step back through h_t = tanh(a_t): the gradient of every argument of rnn_step_forward.
+
+    dh_t: (B, H) the full gradient of h_t;  cache: from rnn_step_forward (it holds weight_hh)
+    returns {"Wx": δa_t (B, H), "h_prev": δh_{t-1} through this step (B, H),
+             "weight_hh": (H, H), "bias_hh": (H,)}, the weights' summed over the batch.
+    δa_t is also δb_ih (summed over the batch) and gives δW_ih = Σ δa_t x_t^T.
+    """
+    h_prev, h_t, weight_hh = cache["h_prev"], cache["h_t"], cache["weight_hh"]
+    _check_gradient("dh_t", dh_t, h_t)
     da_t = tanh_backward(h_t, dh_t)
-    return da_t, rnn_backward_hidden_state(da_t, weight_hh)
+    H = h_t.shape[-1]
+    da_2d = da_t.reshape(-1, H)  # (B, H), also for an unbatched step
+    return {"Wx": da_t,
+            "h_prev": rnn_backward_hidden_state(da_t, weight_hh),
+            "weight_hh": linear_backward_weight(da_2d, h_prev.reshape(-1, H)),
+            "bias_hh": da_2d.sum(axis=0)}
 # --8<-- [end:rnn_step_backward]
 
 
@@ -183,25 +207,26 @@ def rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None):
     h0 = _state_or_zeros("h0", h0, batch, H, x)
     dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
     dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
-    # Forward, as in rnn: the h_t of every step is all the backward needs
+    # Forward, as in rnn, keeping each step's cache
     Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (H,))
-    weight_hh_T = np.ascontiguousarray(weight_hh.T)
-    y, h = np.empty((T,) + batch + (H,), dtype=x.dtype), h0
+    h, caches = h0, []
     for t in range(T):
-        h = rnn_step(Wx_all[t], h, weight_hh_T, bias_hh)
-        y[t] = h
+        h, cache = rnn_step_forward(Wx_all[t], h, weight_hh, bias_hh)
+        caches.append(cache)
     # Backward, from the last step to the first
-    da_all = np.empty_like(y)  # (T, B, H) gradients of the pre-activations
+    da_all = np.empty_like(Wx_all)  # (T, B, H) gradients of the pre-activations
+    d_weight_hh = np.zeros_like(weight_hh)  # summed step by step
     for t in reversed(range(T)):
-        da_all[t], dh = rnn_step_backward(dh + dy[t], y[t], weight_hh)
-    h_prev_all = np.concatenate([h0[None], y])[:T]  # (T, B, H): h_{t-1} of every step
+        step = rnn_step_backward(dh + dy[t], caches[t])
+        da_all[t], dh = step["Wx"], step["h_prev"]
+        d_weight_hh += step["weight_hh"]
     da_2d = da_all.reshape(-1, H)  # (T*B, H): one product sums over time and batch
     return {"x": (da_2d @ weight_ih).reshape(x.shape),
             "h0": dh,
             "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
-            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "weight_hh": d_weight_hh,
             "bias_ih": da_2d.sum(axis=0),
-            "bias_hh": da_2d.sum(axis=0)}
+            "bias_hh": da_2d.sum(axis=0)}  # the same as bias_ih's: both are added to a_t
 # --8<-- [end:rnn_backward]
 
 
@@ -222,12 +247,15 @@ def rnn_hidden_state_relu(Wx, Wh):
 def rnn_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
     """One layer, one direction, over a padded batch: the loop of `rnn`, plus lengths.
 
-    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b];  h0: (B, H)
-    nonlinearity: "tanh" (rnn_hidden_state) or "relu" (rnn_hidden_state_relu)
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b], or None for all T
+    h0: (B, H), or None for zeros;  nonlinearity: "tanh" (rnn_hidden_state) or "relu" (rnn_hidden_state_relu)
     At step t only the sequences that are still running (t < length) move on; the others
     keep their state, and their output is 0, as pad_packed_sequence pads it.
     returns y: (T, B, H), the h_t of every step, and h_n: (B, H)
     """
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    lengths, h0 = _check_direction(x, lengths, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh)
     hidden_state = {"tanh": rnn_hidden_state, "relu": rnn_hidden_state_relu}[nonlinearity]
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): the input terms of all steps at once
     h = h0
@@ -562,3 +590,58 @@ def _bias_or_zeros(converter, name, bias, shape, like):
     if tuple(bias.shape) != shape:
         raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
     return bias
+
+
+def _check_step(Wx, states, weight_hh, bias_hh):
+    """Check the arguments of a *_step_forward: Wx (B, kH), states {name: (B, H)}, weight_hh
+    (kH, H) in torch.nn's layout, bias_hh (kH,), with k = BLOCKS; return H."""
+    for name, array in (("Wx", Wx), *states.items(), ("weight_hh", weight_hh), ("bias_hh", bias_hh)):
+        _check_array(name, array, Wx)
+    _check_rank("Wx", Wx, (1, 2))
+    _check_rank("weight_hh", weight_hh, (2,))
+    H = weight_hh.shape[1]
+    if tuple(weight_hh.shape) != (BLOCKS * H, H):
+        hint = (" (it looks transposed: only *_step takes weight_hh_T; weights in the x W layout of "
+                f"Keras/TensorFlow or CS231n: {CONVERTERS})") if weight_hh.shape[0] * BLOCKS == H else ""
+        raise ValueError(f"weight_hh has shape {tuple(weight_hh.shape)} but expected ({BLOCKS}H, H), "
+                         f"torch.nn's layout{hint}")
+    for name, array, shape in (("Wx", Wx, Wx.shape[:-1] + (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,)),
+                               *((n, s, Wx.shape[:-1] + (H,)) for n, s in states.items())):
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {tuple(shape)} for hidden "
+                             f"size {H} (weight_hh is {tuple(weight_hh.shape)}, Wx is {tuple(Wx.shape)})")
+    return H
+
+
+def _check_gradient(name, gradient, like):
+    """A gradient handed to a *_step_backward has the shape and dtype of what it is the gradient of."""
+    _check_array(name, gradient, like)
+    if tuple(gradient.shape) != tuple(like.shape):
+        raise ValueError(f"{name} has shape {tuple(gradient.shape)} but expected {tuple(like.shape)}, "
+                         f"the shape of the state it is the gradient of")
+
+
+def _check_direction(x, lengths, states, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """Check the arguments of a *_direction: x (T, B, D), lengths (B,) ints in 1..T or None
+    for all T, states {name: (B, size) or None}, the first of size P (the projection size, or
+    H), the others H. Returns lengths and the states, None replaced by zeros."""
+    _check_array("x", x, x)
+    _check_rank("x", x, (3,))
+    if weight_hr is None:
+        H = P = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    else:  # a projection: weight_hh multiplies the projected state, (kH, P)
+        for name, array in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh), ("weight_hr", weight_hr)):
+            _check_array(name, array, x)
+        _check_rank("weight_hr", weight_hr, (2,))
+        P, H = weight_hr.shape
+        for name, array, shape in (("weight_ih", weight_ih, (BLOCKS * H, x.shape[-1])),
+                                   ("weight_hh", weight_hh, (BLOCKS * H, P)),
+                                   ("bias_ih", bias_ih, (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,))):
+            if tuple(array.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {shape} (hidden size {H}, "
+                                 f"projection size {P}, {x.shape[-1]} input features)")
+    _, lengths, _ = _time_major(x, False, None if x.shape[0] == 0 else lengths)  # T = 0: no step to run
+    sizes = [P] + [H] * (len(states) - 1)
+    return (lengths, *(_state_or_zeros(name, state, x.shape[1:2], size, x)
+                       for (name, state), size in zip(states.items(), sizes)))
