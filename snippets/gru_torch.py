@@ -32,6 +32,16 @@ from collections.abc import Mapping
 
 import torch
 
+# What `from gru_torch import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "sigmoid", "tanh", "gru_reset_gate", "gru_update_gate", "gru_candidate_reset_after",
+    "gru_candidate_reset_before", "gru_hidden_state", "gru_step", "gru_cell", "gru", "sigmoid_backward",
+    "tanh_backward", "gru_backward_candidate", "gru_backward_update_gate", "gru_backward_reset_gate_after",
+    "gru_backward_reset_gate_before", "gru_backward_hidden_state", "linear_backward_weight",
+    "gru_step_forward", "gru_step_backward", "gru_backward", "gru_jacobian", "GRUFunction", "gru_direction",
+    "gru_layers", "gru_from_keras", "gru_to_keras", "gru_graphed", "gru_compiled"
+]
+
 BLOCKS = 3  # row blocks of weight_ih and weight_hh: r, z, n
 CONVERTERS = "gru_from_keras"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 

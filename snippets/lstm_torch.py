@@ -25,6 +25,20 @@ from collections.abc import Mapping
 
 import torch
 
+# What `from lstm_torch import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "sigmoid", "tanh", "lstm_input_gate", "lstm_forget_gate", "lstm_candidate", "lstm_cell_state",
+    "lstm_output_gate", "lstm_hidden_state", "lstm_step", "lstm_cell", "lstm", "lstm_forget_bias_one",
+    "sigmoid_backward", "tanh_backward", "lstm_backward_output_gate", "lstm_backward_cell_state",
+    "lstm_backward_forget_gate", "lstm_backward_input_gate", "lstm_backward_candidate",
+    "lstm_backward_cell_carry", "lstm_backward_hidden_state", "linear_backward_weight", "lstm_step_forward",
+    "lstm_step_backward", "lstm_backward", "lstm_jacobian", "lstm_cell_jacobian", "LSTMFunction",
+    "lstm_projection", "lstm_projected_step", "lstm_direction", "lstm_layers", "lstm_cell_state_no_forget",
+    "lstm_peephole_input_gate", "lstm_peephole_forget_gate", "lstm_peephole_output_gate",
+    "lstm_coupled_input_gate", "lstm_no_forget_step", "lstm_peephole_step", "lstm_cifg_step",
+    "lstm_from_keras", "lstm_to_keras", "lstm_from_cs231n", "lstm_graphed", "lstm_compiled"
+]
+
 BLOCKS = 4  # row blocks of weight_ih and weight_hh: i, f, g, o
 CONVERTERS = "lstm_from_keras or lstm_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 

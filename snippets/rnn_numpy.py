@@ -16,6 +16,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+# What `from rnn_numpy import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "tanh", "rnn_hidden_state", "rnn_jacobian", "rnn_step", "rnn_cell", "rnn", "tanh_backward",
+    "rnn_backward_hidden_state", "linear_backward_weight", "clip_grad_norm", "rnn_step_forward",
+    "rnn_step_backward", "rnn_backward", "rnn_hidden_state_relu", "rnn_direction", "rnn_layers",
+    "rnn_from_keras", "rnn_to_keras", "rnn_from_cs231n"
+]
+
 BLOCKS = 1  # one row block: the RNN has no gates
 CONVERTERS = "rnn_from_keras or rnn_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 

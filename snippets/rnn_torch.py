@@ -21,6 +21,14 @@ from collections.abc import Mapping
 
 import torch
 
+# What `from rnn_torch import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "tanh", "rnn_hidden_state", "rnn_jacobian", "rnn_step", "rnn_cell", "rnn", "tanh_backward",
+    "rnn_backward_hidden_state", "linear_backward_weight", "clip_grad_norm", "rnn_step_forward",
+    "rnn_step_backward", "rnn_backward", "RNNFunction", "rnn_hidden_state_relu", "rnn_direction",
+    "rnn_layers", "rnn_from_keras", "rnn_to_keras", "rnn_from_cs231n", "rnn_graphed", "rnn_compiled"
+]
+
 BLOCKS = 1  # one row block: the RNN has no gates
 CONVERTERS = "rnn_from_keras or rnn_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 

@@ -5,6 +5,7 @@ the functions the book promises.
 """
 
 import ast
+import importlib
 import inspect
 import shutil
 import subprocess
@@ -133,3 +134,17 @@ def test_repeated_pieces_are_identical_copies(framework):
     assert checks["rnn"] == checks["lstm"] == checks["gru"]
     assert section(texts["lstm"], "sigmoid") == section(texts["gru"], "sigmoid")
     assert section(texts["rnn"], "tanh") == section(texts["lstm"], "tanh") == section(texts["gru"], "tanh")
+
+
+SNIPPET_FILES = sorted(p.name for p in (catalogue.ROOT / "snippets").glob("*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("name", SNIPPET_FILES)
+def test_every_snippet_file_declares_all(name):
+    """`from lstm_numpy import *` in coursework gives the book's functions and classes, exactly, and
+    not np, torch, re or the private helpers (CS231n's rnn_layers.py has names of its own)."""
+    module = importlib.import_module(f"snippets.{name[:-3]}")
+    public = {n for n, f in vars(module).items() if (inspect.isfunction(f) or inspect.isclass(f))
+              and f.__module__ == module.__name__ and not n.startswith("_")}
+    assert len(module.__all__) == len(set(module.__all__))
+    assert set(module.__all__) == public
