@@ -174,6 +174,8 @@ def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and h_n, the last state
+    (h_n is (B, H); nn.GRU gives (1, B, H), one row per layer: gru_layers gives that.
+    A state_dict's names end in _l0: pass it to gru_layers, not to gru(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -360,6 +362,7 @@ def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, r
     Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n with respect to every input of gru.
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
+    reset_after: the candidate's form, as in the gru call being differentiated (True: torch.nn.GRU's)
     returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
@@ -440,7 +443,8 @@ def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None, reset_aft
     x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
     params: {name: array} with torch.nn.GRU's state_dict names (weight_ih_l0,
         bias_hh_l1_reverse, ...), e.g.
-        {k: v.detach().numpy() for k, v in nn.GRU(...).state_dict().items()}.
+        {k: v.detach().numpy() for k, v in nn.GRU(...).state_dict().items()}
+        (float32, like the module: x must be float32 too, or build nn.GRU(...).double()).
         The number of layers L, the directions (2 if there are _reverse keys) and the
         biases are read from the keys.
     h0: (L*dirs, B, H), without B for unbatched x; None for zeros

@@ -175,6 +175,8 @@ def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and h_n, the last state
+    (h_n is (B, H); nn.GRU gives (1, B, H), one row per layer: gru_layers gives that.
+    A state_dict's names end in _l0: pass it to gru_layers, not to gru(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -358,6 +360,7 @@ def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, r
     Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n with respect to every input of gru.
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
+    reset_after: the candidate's form, as in the gru call being differentiated (True: torch.nn.GRU's)
     returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)

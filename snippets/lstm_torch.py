@@ -171,6 +171,8 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
 
     x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and (h_n, c_n), the last states
+    (h_n and c_n are (B, H); nn.LSTM gives (1, B, H), one row per layer: lstm_layers gives that.
+    A state_dict's names end in _l0: pass it to lstm_layers, not to lstm(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -386,6 +388,8 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
     x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n, dc_n: (B, H) or (H,), ∂L/∂h_n and ∂L/∂c_n, None for zeros
     returns {"x", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    bias_ih and bias_hh get the same gradient, since both are added to a_t: a model that ties them
+    to one bias b takes that gradient once (not their sum).
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))

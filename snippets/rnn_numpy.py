@@ -95,6 +95,8 @@ def rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and h_n, the last state
+    (h_n is (B, H); nn.RNN gives (1, B, H), one row per layer: rnn_layers gives that.
+    A state_dict's names end in _l0: pass it to rnn_layers, not to rnn(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -208,6 +210,8 @@ def rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None):
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
     returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    bias_ih and bias_hh get the same gradient, since both are added to a_t: a model that ties them
+    to one bias b takes that gradient once (not their sum).
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -285,7 +289,8 @@ def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinear
     x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
     params: {name: array} with torch.nn.RNN's state_dict names (weight_ih_l0,
         bias_hh_l1_reverse, ...), e.g.
-        {k: v.detach().numpy() for k, v in nn.RNN(...).state_dict().items()}.
+        {k: v.detach().numpy() for k, v in nn.RNN(...).state_dict().items()}
+        (float32, like the module: x must be float32 too, or build nn.RNN(...).double()).
         The number of layers L, the directions (2 if there are _reverse keys) and the
         biases are read from the keys; nonlinearity is not in a state_dict: pass it.
     h0: (L*dirs, B, H), without B for unbatched x; None for zeros
