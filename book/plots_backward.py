@@ -94,7 +94,7 @@ def _lstm_states(x, params):
     h, c = np.zeros((1, H)), np.zeros((1, H))
     hs, cs, caches = [h], [c], []
     for t in range(T):
-        h, c, cache = lstm_numpy.lstm_step_forward(x[t] @ weight_ih.T + bias_ih, h, c, weight_hh.T, bias_hh)
+        h, c, cache = lstm_numpy.lstm_step_forward(x[t] @ weight_ih.T + bias_ih, h, c, weight_hh, bias_hh)
         hs.append(h), cs.append(c), caches.append(cache)
     return hs, cs, caches
 
@@ -104,7 +104,7 @@ def _gru_states(x, params):
     h = np.zeros((1, H))
     hs, caches = [h], []
     for t in range(T):
-        h, cache = gru_numpy.gru_step_forward(x[t] @ weight_ih.T + bias_ih, h, weight_hh.T, bias_hh)
+        h, cache = gru_numpy.gru_step_forward(x[t] @ weight_ih.T + bias_ih, h, weight_hh, bias_hh)
         hs.append(h), caches.append(cache)
     return hs, caches
 
@@ -127,7 +127,7 @@ def _norms_data():
     out["lstm"] = np.array([np.linalg.norm(g["h0"]) for g in grads])
     out["lstm_c"] = np.array([np.linalg.norm(g["c0"]) for g in grads])
     # With no step left, c_T reaches L only through h_T = o_T ⊙ tanh(c_T): the cell-state formula
-    _, _, _, _, o_T, c_T = caches[-1]
+    o_T, c_T = caches[-1]["o_t"], caches[-1]["c_t"]
     out["lstm_c"][T] = np.linalg.norm(lstm_numpy.lstm_backward_cell_state(v, o_T, c_T, np.zeros_like(v)))
     x, params, v = _model(3, SEED)
     hs, _ = _gru_states(x, params)
@@ -152,7 +152,7 @@ def _direct_data():
         full.append(lstm_numpy.lstm_backward(x[t:], hs[t], cs[t], *params, np.zeros((k, 1, H)), None, v)["c0"])
         direct.append(carried)
         if t:
-            carried = lstm_numpy.lstm_backward_cell_carry(carried, caches[t - 1][2])  # f_t ⊙ δc_t
+            carried = lstm_numpy.lstm_backward_cell_carry(carried, caches[t - 1]["f_t"])  # f_t ⊙ δc_t
     _summarise(out, "lstm", full, direct)
     x, params, v = _model(3, SEED)
     hs, caches = _gru_states(x, params)
@@ -162,7 +162,7 @@ def _direct_data():
         full.append(gru_numpy.gru_backward(x[t:], hs[t], *params, np.zeros((k, 1, H)), v)["h0"])
         direct.append(carried)
         if t:
-            carried = caches[t - 1][2] * carried  # z_t ⊙ δh_t, the first term of gru_backward_hidden_state
+            carried = caches[t - 1]["z_t"] * carried  # z_t ⊙ δh_t, the first term of gru_backward_hidden_state
     _summarise(out, "gru", full, direct)
     return out
 
