@@ -15,7 +15,7 @@ Models (a linear read-out of the last hidden state on top of each):
 
 Training runs the book's snippets: the forward `rnn`/`lstm`/`gru` and the derived backward
 `rnn_backward`/`lstm_backward`/`gru_backward` (NumPy on the CPU, their torch twins on a GPU), with
-gradient clipping and Adam written out below, in float32. Each seed is its own model with its own
+gradient clipping and Adam written out below, in float64. Each seed is its own model with its own
 initial weights and training stream; `--jobs 2` trains two at once, one process and one thread each.
 
 After training, each model is measured on the whole test set
@@ -70,7 +70,7 @@ SETTINGS = {
     "eval_every": 50,                    # a learning-curve point every so many steps
     "eval_size": 256,                    # validation sequences (learning curves, escape step)
     "test_size": 1000,                   # test sequences (final MSE, sensitivities, gradients, gates)
-    "dtype": "float32",                  # training; the measurements run in float64
+    "dtype": "float64",                  # training and measuring: another CPU rounds alike
     "escape_fraction": 0.5,              # escape: validation MSE below this fraction of its baseline
     "solved_fraction": 0.1,              # solved: final test MSE below this fraction of its baseline
     "carrier_share": 0.5,                # carriers: fewest units holding this share of |dy/du_1|
