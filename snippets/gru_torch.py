@@ -516,7 +516,7 @@ def gru_from_keras(kernel, recurrent_kernel, bias=None, reset_after=True):
     """
     converter = f"gru_from_keras(reset_after={reset_after!r})"
     _check_reset_after(converter, reset_after)
-    D, H = _check_x_w_layout(converter, kernel, recurrent_kernel)
+    _, H = _check_x_w_layout(converter, kernel, recurrent_kernel)
     shape = (2, BLOCKS * H) if reset_after else (BLOCKS * H,)
     bias = _bias_or_zeros(converter, "bias", bias, shape, kernel)
     bias_ih, bias_hh = (bias[0], bias[1]) if reset_after else (bias, torch.zeros_like(bias))

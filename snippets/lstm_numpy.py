@@ -696,7 +696,7 @@ def lstm_from_keras(kernel, recurrent_kernel, bias=None):
     Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
     returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
     """
-    D, H = _check_x_w_layout("lstm_from_keras", kernel, recurrent_kernel)
+    _, H = _check_x_w_layout("lstm_from_keras", kernel, recurrent_kernel)
     bias = _bias_or_zeros("lstm_from_keras", "bias", bias, (BLOCKS * H,), kernel)
     return {"weight_ih": np.ascontiguousarray(kernel.T),            # (4H, D)
             "weight_hh": np.ascontiguousarray(recurrent_kernel.T),  # (4H, H)
@@ -728,7 +728,7 @@ def lstm_from_cs231n(Wx, Wh, b):
     CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
     returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
     """
-    D, H = _check_x_w_layout("lstm_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    _, H = _check_x_w_layout("lstm_from_cs231n", Wx, Wh, ("Wx", "Wh"))
     b = _bias_or_zeros("lstm_from_cs231n", "b", b, (BLOCKS * H,), Wx)
 
     def ifgo(W):  # (..., 4H) blocks i, f, o, g -> i, f, g, o

@@ -360,7 +360,7 @@ def rnn_from_keras(kernel, recurrent_kernel, bias=None):
     Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
     returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
     """
-    D, H = _check_x_w_layout("rnn_from_keras", kernel, recurrent_kernel)
+    _, H = _check_x_w_layout("rnn_from_keras", kernel, recurrent_kernel)
     bias = _bias_or_zeros("rnn_from_keras", "bias", bias, (BLOCKS * H,), kernel)
     return {"weight_ih": kernel.T.contiguous(),            # (H, D)
             "weight_hh": recurrent_kernel.T.contiguous(),  # (H, H)
@@ -392,7 +392,7 @@ def rnn_from_cs231n(Wx, Wh, b):
     CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
     returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
     """
-    D, H = _check_x_w_layout("rnn_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    _, H = _check_x_w_layout("rnn_from_cs231n", Wx, Wh, ("Wx", "Wh"))
     b = _bias_or_zeros("rnn_from_cs231n", "b", b, (BLOCKS * H,), Wx)
     return {"weight_ih": Wx.T.contiguous(),  # (H, D)
             "weight_hh": Wh.T.contiguous(),  # (H, H)

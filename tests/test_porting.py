@@ -8,6 +8,7 @@ PyTorch snippets. CS231n: the expected values published in the assignment's note
 (RNN_Captioning, LSTM_Captioning), met through *_from_cs231n.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -16,8 +17,6 @@ import torch
 
 from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch, rnn_numpy, rnn_torch
 
-os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras: no other framework needed
-keras = pytest.importorskip("keras")
 
 SNIPPETS = {"numpy": {"lstm": lstm_numpy, "gru": gru_numpy, "rnn": rnn_numpy},
             "torch": {"lstm": lstm_torch, "gru": gru_torch, "rnn": rnn_torch}}
@@ -28,28 +27,43 @@ LAYERS = {  # id: (model, Keras layer, its options, book call options)
     "rnn": ("rnn", "SimpleRNN", {}, {}),
 }
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
+# Keras 3.15 converts its torch tensors with np.array(x), which NumPy 2 warns about; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 
-@pytest.fixture(autouse=True)
-def keras_float64(monkeypatch):
-    """Keras 3 follows JAX's default type promotion on its torch backend: keras.ops.matmul of two
-    float64 tensors returns float32 (keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE),
-    so a float64 SimpleRNN or reset-before GRU is float32-accurate (errors near 4e-8). The
-    layers' code is unchanged; this lets their float64 arithmetic stay float64."""
+@functools.cache
+def import_keras():
+    """Keras on its torch backend (no other framework needed), imported when a test first needs it:
+    collecting this file costs nothing on the workers that run none of these tests."""
+    os.environ["KERAS_BACKEND"] = "torch"  # before the first import of keras
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture
+def keras(monkeypatch):
+    """Keras, with its float64 kept float64. Keras 3 follows JAX's default type promotion on its
+    torch backend: keras.ops.matmul of two float64 tensors returns float32
+    (keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE), so a float64 SimpleRNN or
+    reset-before GRU is only float32-accurate (errors near 4e-8). The layers' code is unchanged;
+    this lets their float64 arithmetic stay float64."""
+    module = import_keras()
     from keras.src.backend.common import dtypes
 
     monkeypatch.setitem(dtypes.BIT64_TO_BIT32_DTYPE, "float64", "float64")
+    return module
+
+
 B, T, D, H = 3, 7, 4, 5
 
 
-def keras_layer(layer_id, dtype):
+def keras_layer(keras, layer_id, dtype):
     model, name, options, _ = LAYERS[layer_id]
     layer = getattr(keras.layers, name)(H, return_sequences=True, return_state=True, dtype=dtype, **options)
     layer.build((B, T, D))
     return layer
 
 
-def keras_run(layer, x, states):
+def keras_run(keras, layer, x, states):
     """Keras's outputs (B, T, H) and final states, as NumPy arrays."""
     states = [keras.ops.convert_to_tensor(s, dtype=s.dtype) for s in states]  # else float32 (floatx)
     out = layer(keras.ops.convert_to_tensor(x, dtype=x.dtype), initial_state=states if len(states) > 1 else states[0],
@@ -88,25 +102,25 @@ def max_error(ours, theirs):
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("layer_id", LAYERS)
-def test_from_keras_equals_the_keras_layer(layer_id, dtype, framework):
+def test_from_keras_equals_the_keras_layer(keras, layer_id, dtype, framework):
     model, _, options, _ = LAYERS[layer_id]
-    layer = keras_layer(layer_id, dtype)
+    layer = keras_layer(keras, layer_id, dtype)
     rng, x, states = data(layer_id, dtype, seed=1)
     weights = [rng.uniform(-0.6, 0.6, w.shape).astype(dtype) for w in layer.get_weights()]  # Keras's format
     layer.set_weights(weights)
     if framework == "torch":
         weights = [torch.from_numpy(w) for w in weights]
     params = getattr(SNIPPETS[framework][model], f"{model}_from_keras")(*weights, **options)
-    error = max_error(book_run(layer_id, framework, x, states, params), keras_run(layer, x, states))
+    error = max_error(book_run(layer_id, framework, x, states, params), keras_run(keras, layer, x, states))
     assert error <= TOLERANCE[dtype], error
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("layer_id", LAYERS)
-def test_to_keras_loads_into_the_keras_layer(layer_id, dtype, framework):
+def test_to_keras_loads_into_the_keras_layer(keras, layer_id, dtype, framework):
     model, _, options, _ = LAYERS[layer_id]
-    layer = keras_layer(layer_id, dtype)
+    layer = keras_layer(keras, layer_id, dtype)
     rng, x, states = data(layer_id, dtype, seed=2)
     k = {"lstm": 4, "gru": 3, "rnn": 1}[model] * H
     params = {name: rng.uniform(-0.6, 0.6, shape).astype(dtype)  # torch.nn's layout, two distinct biases
@@ -114,17 +128,17 @@ def test_to_keras_loads_into_the_keras_layer(layer_id, dtype, framework):
     given = {n: torch.from_numpy(v) for n, v in params.items()} if framework == "torch" else params
     converted = getattr(SNIPPETS[framework][model], f"{model}_to_keras")(**given, **options)
     layer.set_weights([np.asarray(w) for w in converted.values()])
-    error = max_error(keras_run(layer, x, states), book_run(layer_id, framework, x, states, params))
+    error = max_error(keras_run(keras, layer, x, states), book_run(layer_id, framework, x, states, params))
     assert error <= TOLERANCE[dtype], error
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
 @pytest.mark.parametrize("layer_id", LAYERS)
-def test_keras_round_trip_is_exact(layer_id, framework):
+def test_keras_round_trip_is_exact(keras, layer_id, framework):
     model, _, options, _ = LAYERS[layer_id]
     module = SNIPPETS[framework][model]
     rng = np.random.default_rng(3)
-    shapes = [w.shape for w in keras_layer(layer_id, "float64").weights]
+    shapes = [w.shape for w in keras_layer(keras, layer_id, "float64").weights]
     weights = [rng.standard_normal(s) for s in shapes]
     if framework == "torch":
         weights = [torch.from_numpy(w) for w in weights]
