@@ -455,6 +455,7 @@ def _keep_out_of_search(content):
     figures or math (KaTeX's HTML, MathML and TeX would hold each formula three times).
     Its parser ends an exclusion at the first closing tag of the same name, so it is set on
     elements that never nest: <pre>, <figure> (see _figure) and book-math (book/katex.py)."""
+    content = _book("search").keep_out(content)  # labels and file names: book/search.py
     return content.replace("<pre>", "<pre data-search-exclude>").replace("<pre ", "<pre data-search-exclude ")
 
 
