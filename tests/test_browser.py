@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from benchmarks.page_weight import BUDGET, over_budget, record, sizes, start_search, weigh
+from benchmarks import page_weight
 
 from .browser import page_url
 from .sitebuild import ROOT, shared_build
@@ -26,7 +26,7 @@ def tab(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.errors, page.foreign = [], []
-    page.responses = record(page)  # for the page-weight budget (benchmarks/page_weight.py)
+    page.responses = page_weight.record(page)  # for the page-weight budget (benchmarks/page_weight.py)
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("request", lambda r: page.foreign.append(r.url)
@@ -49,11 +49,11 @@ def search_files(browser, server):
     for lang in ("ko", "en"):
         context = browser.new_context()
         tab = context.new_page()
-        responses = record(tab)
+        responses = page_weight.record(tab)
         tab.goto(server + page_url("index", lang), wait_until="networkidle")
         view = set(responses)
-        start_search(tab)
-        added[lang] = {url: size for url, size in sizes(responses).items() if url not in view}
+        page_weight.start_search(tab)
+        added[lang] = {url: size for url, size in page_weight.sizes(responses).items() if url not in view}
         context.close()
     return added
 
@@ -89,10 +89,10 @@ def test_page_renders_cleanly(tab, server, search_files, page, lang):
         snippets.nth(i).locator("button.md-code__button[data-md-type='copy']").wait_for(timeout=5_000)
     assert tab.errors == [], tab.errors
     assert tab.foreign == [], tab.foreign
-    view, name = sizes(tab.responses), f"{lang} page {page_url(page, lang) or '(home)'}"
+    view, name = page_weight.sizes(tab.responses), f"{lang} page {page_url(page, lang) or '(home)'}"
     assert not any(url.endswith("/search_index.json") for url in view), "the index loads before a search"
     for kind, files in (("view", view), ("search", {**view, **search_files[lang]})):
-        problem = over_budget(name, files, server, kind)
+        problem = page_weight.over_budget(name, files, server, kind)
         assert problem is None, problem
 
 
