@@ -451,7 +451,7 @@ def _notebook_content(content, page):
 
 
 def _keep_out_of_search(content):
-    """Material's search index loads with every page: index the prose, not code, outputs,
+    """Material's search index holds every page of a language: index the prose, not code, outputs,
     figures or math (KaTeX's HTML, MathML and TeX would hold each formula three times).
     Its parser ends an exclusion at the first closing tag of the same name, so it is set on
     elements that never nest: <pre>, <figure> (see _figure) and book-math (book/katex.py)."""

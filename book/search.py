@@ -2,7 +2,7 @@
 only the English one.
 
 Material's search plugin writes one `search/search_index.json`, and mkdocs-static-i18n fills
-it with the entries of every language (each page fetched both: 83 KB gzip of which a reader
+it with the entries of every language (every page fetched both: 81 KB gzip of which a reader
 used half). Here, after each language's build:
 
     ko (default)  search/search_index.json      entries of the pages at /
@@ -17,6 +17,8 @@ pipeline, lunr languages) unchanged, so each language finds what the merged inde
 Hangul split at spaces, prefixes matched ("게이트" finds "게이트는"), one result per section.
 
 Written without escaping non-ASCII (Material writes Hangul as \\uXXXX: 6 bytes instead of 3).
+A page fetches its index only when a reader starts a search:
+overrides/partials/search-on-demand.html.
 """
 
 import json
@@ -32,8 +34,9 @@ CONFIG_BASE = re.compile(re.escape(CONFIG_START) + r'([^<]*?"base": ")([^"]*)"')
 # download links that follow each formula, and the formula table of the notation page (each
 # id is indexed where its formula is). Each never nests, as Material's parser requires: it
 # ends an exclusion at the first closing tag of the same name. Measured on the 50 pages:
-# 2.3 KB gzip less per language; code blocks, outputs, figures and math are excluded by
-# hooks.py (Material would index each formula three times: KaTeX's HTML, MathML and TeX).
+# 1 KB gzip (20-30 KB raw) less per language; code blocks, outputs, figures and math are
+# excluded by hooks.py (Material would index each formula three times: KaTeX's HTML, MathML
+# and TeX). What stays is prose, headings, exercises and tables a reader searches.
 KEEP_OUT = ('<p class="formula-run">', '<p class="exercise-run">', '<p class="snippet-files">',
             '<label for="__tabbed_', '<span class="filename">', '<table class="formula-index">')
 
