@@ -46,7 +46,8 @@ ADVICE = (
 
 
 def advice(path):
-    return next(text for prefix, text in ADVICE if path.startswith(prefix) or prefix == "")
+    """What ADVICE says about the file at `path` (relative to the site root: en/search/... too)."""
+    return next(text for where, text in ADVICE if f"/{where}" in f"/{path}")
 
 
 def record(tab):
@@ -56,12 +57,27 @@ def record(tab):
     return responses
 
 
-def start_search(tab):
-    """Focus the search box and wait for the index and lunr's scripts that it brings."""
-    with tab.expect_response(lambda r: r.url.endswith("/search/search_index.json")):
+def start_search(tab, timeout_ms=15_000):
+    """Focus the search box and wait for the index and the lunr scripts it brings: Material's
+    worker imports lunr.stemmer.support, lunr.<lang> for each language but en, and lunr.multi
+    for more than one (the index's config.lang), after the index has arrived."""
+    seen = []
+
+    def note(response):
+        seen.append(response.url)
+
+    tab.on("response", note)
+    with tab.expect_response(lambda r: r.url.endswith("/search/search_index.json")) as index:
         tab.locator("input.md-search__input").focus()
-    tab.wait_for_load_state("networkidle")
-    tab.wait_for_timeout(500)  # the worker's importScripts of lunr's language files
+    langs = index.value.json()["config"]["lang"]
+    wanted = [f"lunr.{lang}.min.js" for lang in langs if lang != "en"]
+    if wanted:
+        wanted += ["lunr.stemmer.support.min.js"] + (["lunr.multi.min.js"] if len(langs) > 1 else [])
+    for _ in range(timeout_ms // 100):
+        if all(any(url.endswith("/" + name) for url in seen) for name in wanted):
+            break
+        tab.wait_for_timeout(100)
+    tab.remove_listener("response", note)
 
 
 def weigh(tab, url, *, search=False):

@@ -33,6 +33,8 @@ def test_a_page_over_budget_names_its_heaviest_files_and_what_to_do():
     assert "page_weight.py" in lines[-1] and "tiny.css" not in message
     searched = over_budget("en lstm/", {**sizes, BASE + "x.svg": (300 * KB, 60 * KB)}, BASE, "search")
     assert "over the budget of 200 KB" in searched and "the search index" in searched
+    assert page_weight.advice("en/search/search_index.json") == page_weight.advice("search/search_index.json")
+    assert page_weight.advice("en/lstm/").startswith("the page's HTML")
 
 
 def test_the_budgets_are_the_issues():
