@@ -34,7 +34,7 @@ CONFIG_BASE = re.compile(re.escape(CONFIG_START) + r'([^<]*?"base": ")([^"]*)"')
 # download links that follow each formula, and the formula table of the notation page (each
 # id is indexed where its formula is). Each never nests, as Material's parser requires: it
 # ends an exclusion at the first closing tag of the same name. Measured on the 50 pages:
-# 1 KB gzip (20-30 KB raw) less per language; code blocks, outputs, figures and math are
+# 1 KB gzip (16 KB raw) less per language; code blocks, outputs, figures and math are
 # excluded by hooks.py (Material would index each formula three times: KaTeX's HTML, MathML
 # and TeX). What stays is prose, headings, exercises and tables a reader searches.
 KEEP_OUT = ('<p class="formula-run">', '<p class="exercise-run">', '<p class="snippet-files">',
