@@ -54,7 +54,7 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.search"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -451,10 +451,11 @@ def _notebook_content(content, page):
 
 
 def _keep_out_of_search(content):
-    """Material's search index loads with every page: index the prose, not code, outputs,
+    """Material's search index holds every page of a language: index the prose, not code, outputs,
     figures or math (KaTeX's HTML, MathML and TeX would hold each formula three times).
     Its parser ends an exclusion at the first closing tag of the same name, so it is set on
     elements that never nest: <pre>, <figure> (see _figure) and book-math (book/katex.py)."""
+    content = _book("search").keep_out(content)  # labels and file names: book/search.py
     return content.replace("<pre>", "<pre data-search-exclude>").replace("<pre ", "<pre data-search-exclude ")
 
 
@@ -466,13 +467,19 @@ def on_post_page(output, page, config):
     i18n points at the page itself (./sitemap.xml: a 404 and a console error per page).
     The language menu keeps its per-page links, and sitemap.xml lists the alternates."""
     head, end, body = output.partition("</head>")  # the head only: the regex is slow over a whole page
-    return HEAD_ALTERNATE.sub("", head) + end + body
+    output = HEAD_ALTERNATE.sub("", head) + end + body
+    try:  # an English page searches the English index (book/search.py)
+        return _book("search").localize_config(output, _i18n(config).current_language, _DEFAULT_LANG)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from error
 
 
 # ----------------------------------------------------------------------------- build
 
 @event_priority(-200)  # after i18n's on_post_build, which builds the other language inside it
 def on_post_build(config):
+    # each language's own search index, after Material's (and i18n's merged one): book/search.py
+    _book("search").write_index(config, _i18n(config), LANGS, _DEFAULT_LANG)
     if _i18n(config).building:
         return  # the nested build of a second language: check once, at the very end
     site_dir = Path(config.site_dir)
