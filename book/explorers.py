@@ -92,7 +92,7 @@ WORDS = {
                              "점선은 처음 상태 가운데 남은 몫 h₀·zᵗ입니다.",
         "time": "시간 단계 t", "chart": "N단계 동안의 상태 변화",
         "weights": "두 가중치", "w_keep": "h_{t−1}에 곱하는 z_t", "w_take": "n_t에 곱하는 1 − z_t",
-        "reset": "리셋 게이트와 후보", "fixed": "고정된 작은 가중치 (은닉 크기 1)",
+        "reset": "리셋 게이트와 후보", "fixed": "고정된 작은 가중치(은닉 크기 1)",
         "reset_note": "reset-after는 r_t를 (W_hn h_{t−1} + b_hn)에 곱하고, reset-before는 h_{t−1}에만 곱합니다. "
                       "그래서 r_t = 0이면 reset-after에서는 b_hn도 사라지고, reset-before에서는 남습니다.",
         "table": "NumPy로 계산한 주요 경우",
