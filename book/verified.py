@@ -27,7 +27,8 @@ FORMULA_TEST = ("test_formulas.py", "test_numpy_equals_torch")
 BUILD_TESTS = {"test_build_guards.py", "test_guard_units.py", "test_guard_registry.py", "test_site.py",
                "test_rebuild.py", "test_browser.py", "test_accessibility.py", "test_korean_site.py",
                "test_orthography.py", "test_experiment.py", "test_workflow.py", "test_license.py",
-               "test_xdist_groups.py", "test_snippet_files.py", "test_labs_anywhere.py", "test_gpu_speed.py"}
+               "test_xdist_groups.py", "test_snippet_files.py", "test_labs_anywhere.py", "test_gpu_speed.py",
+               "test_verified.py"}
 
 
 def repository():
