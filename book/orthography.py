@@ -591,6 +591,26 @@ def _glosses(text):
     return found
 
 
+_BOLD_GLOSS = re.compile(r"\*\*([^*\n]+?)(\([^()\n]*\))\*\*(?=[\uac00-\ud7a3])")
+
+
+def _bold_closings(text):
+    """**출력 게이트(output gate)**는 does not render bold: a closing ** right after ')' and before a
+    letter is no closing delimiter. The gloss goes after the bold: **출력 게이트**(output gate)는."""
+    found, fence, offset = [], None, 0
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if match:
+            fence = None if fence and match.group(1)[0] == fence[0] else (fence or match.group(1))
+        elif fence is None:
+            masked = re.sub(r"`[^`\n]*`", lambda c: "\0" * len(c.group(0)), line)  # not in code spans
+            for m in _BOLD_GLOSS.finditer(masked):
+                found.append(("bold", offset + m.start(), m.group(0), "put the parenthesis after the bold",
+                              (offset + m.start(), offset + m.end(), f"**{m.group(1)}**{m.group(2)}")))
+        offset += len(line)
+    return found
+
+
 def _line_of(text, offset):
     return text.count("\n", 0, max(offset, 0)) + 1
 
@@ -610,6 +630,8 @@ def _style_findings(path, text, cell=None, notebook_cell=None):
         raw += _field_particles(text)
     if notebook_cell is None and path.suffix == ".md" and path.name.endswith(".ko.md") and path.name != "glossary.ko.md":
         raw += _glosses(text)
+    if notebook_cell is None and path.suffix == ".md":
+        raw += _bold_closings(text)
     return [StyleFinding(path, _line_of(text, at), cell, rule, found, advice, edit)
             for rule, at, found, advice, edit in raw]
 

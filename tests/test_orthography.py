@@ -198,6 +198,9 @@ def test_a_gloss_is_asked_once_per_page_and_not_inside_a_parenthesis(tmp_path):
     page.write_text("| $H$ | 은닉 크기(은닉 상태의 원소 수) |\n\n**은닉 상태**(hidden state)는 요약입니다. 은닉 상태는 다시.\n",
                     encoding="utf-8")
     assert orthography.style([page]) == []
+    page.write_text("**셀 상태(cell state)**는 기억입니다.\n", encoding="utf-8")  # would not render bold
+    assert [(f.rule, f.found) for f in orthography.style([page], fix=True)] == [("bold", "**셀 상태(cell state)**")]
+    assert page.read_text(encoding="utf-8") == "**셀 상태**(cell state)는 기억입니다.\n"
     english = tmp_path / "p.en.md"
     english.write_text("The hidden state (은닉 상태) is a summary.\n", encoding="utf-8")
     assert [f.rule for f in orthography.style([english])] == []  # English prose: no gloss rule, no paren rule
