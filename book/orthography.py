@@ -557,10 +557,11 @@ def _field_particles(source):
 _GLOSS_SKIP = re.compile(r"`[^`\n]*`|\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$|\]\([^)\s]*\)|<[^<>]+>|\{[:#.][^}\n]*\}")
 
 
-def _glosses(text):
+def _glosses(text, seen=None):
     """Core terms whose first use on a Korean page (outside headings, code, math and parentheses)
     has no English after it: 셀 상태(cell state). A gloss in a link's text counts."""
-    found, seen, fence = [], set(), None
+    found, fence = [], None
+    seen = set() if seen is None else seen  # a notebook's cells share one: the first use in the notebook
     offset = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
@@ -574,7 +575,7 @@ def _glosses(text):
             for term, english in GLOSSED.items():
                 if term in seen:
                     continue
-                for m in re.finditer(re.escape(term) + r"(?! 업데이트)", masked):  # not 셀 상태 업데이트
+                for m in re.finditer(r"(?<!후보 )" + re.escape(term) + r"(?! 업데이트)", masked):  # not 후보 셀 상태
                     if masked[:m.start()].count("(") > masked[:m.start()].count(")"):
                         continue  # inside a parenthesis: a gloss there would nest
                     seen.add(term)
@@ -615,7 +616,7 @@ def _line_of(text, offset):
     return text.count("\n", 0, max(offset, 0)) + 1
 
 
-def _style_findings(path, text, cell=None, notebook_cell=None):
+def _style_findings(path, text, cell=None, notebook_cell=None, seen=None):
     if notebook_cell is not None:
         clean, index = _notebook_cell(notebook_cell)[1]
         code = notebook_cell.get("cell_type") == "code"
@@ -630,6 +631,8 @@ def _style_findings(path, text, cell=None, notebook_cell=None):
         raw += _field_particles(text)
     if notebook_cell is None and path.suffix == ".md" and path.name.endswith(".ko.md") and path.name != "glossary.ko.md":
         raw += _glosses(text)
+    if notebook_cell is not None and notebook_cell.get("cell_type") == "markdown" and path.name.endswith(".ko.ipynb"):
+        raw += _glosses(text, seen)
     if notebook_cell is None and path.suffix == ".md":
         raw += _bold_closings(text)
     return [StyleFinding(path, _line_of(text, at), cell, rule, found, advice, edit)
@@ -650,10 +653,10 @@ def style_file(path, fix=False):
         return []
     if path.suffix == ".ipynb":
         notebook = json.loads(text)
-        findings = []
+        findings, seen = [], set()
         for number, cell in enumerate(notebook.get("cells", [])):
             source = "".join(cell.get("source", []))
-            found = _style_findings(path, source, cell=number, notebook_cell=cell)
+            found = _style_findings(path, source, cell=number, notebook_cell=cell, seen=seen)
             findings += found
             edits = [f.edit for f in found if f.edit]
             if fix and edits:

@@ -195,7 +195,7 @@ def test_house_style_fix_applies_the_mechanical_rules_only_and_is_idempotent(tmp
 
 def test_a_gloss_is_asked_once_per_page_and_not_inside_a_parenthesis(tmp_path):
     page = tmp_path / "p.ko.md"
-    page.write_text("| $H$ | 은닉 크기(은닉 상태의 원소 수) |\n\n**은닉 상태**(hidden state)는 요약입니다. 은닉 상태는 다시.\n",
+    page.write_text("| $H$ | 은닉 크기(은닉 상태의 원소 수) |\n\n후보 은닉 상태와 **은닉 상태**(hidden state)는 요약입니다. 은닉 상태는 다시.\n",
                     encoding="utf-8")
     assert orthography.style([page]) == []
     page.write_text("**셀 상태(cell state)**는 기억입니다.\n", encoding="utf-8")  # would not render bold
