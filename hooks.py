@@ -3,7 +3,8 @@ guards that make `mkdocs build --strict` fail instead of publishing something wr
 
 Directives (one per line in a page):
     ::formula <id>   the formula of book/formulas.yml, its NumPy | PyTorch code from
-                     snippets/, and the output of its worked examples, run now
+                     snippets/, and the output of its worked examples, run now; under it, as
+                     under ::code and ::plot, the tests that check it (book/verified.py)
     ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...);
                      one PyTorch tab for a section only the torch files have (lstm_graphed, ...)
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
@@ -54,7 +55,8 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.search"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.search",
+            "book.verified"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -190,7 +192,8 @@ def _formula(formula_id, lang, page):
             f'</div>\n')
     output = "\n".join(_run_examples(formula_id, entry))
     return (head + "\n" + _code_tabs(entry["module"], formula_id, f"{formula_id}-code", page, lang)
-            + f'\n<p class="formula-run">{labels["run"]}</p>\n\n```text\n{output}\n```\n')
+            + f'\n<p class="formula-run">{labels["run"]}</p>\n\n```text\n{output}\n```\n\n'
+            + _book("verified").line(formula_id, lang, formula=True))
 
 
 def _code(name, lang, page):
@@ -205,7 +208,7 @@ def _code(name, lang, page):
     # a NumPy section always shows both tabs (pymdownx.snippets fails on a missing torch one);
     # a section only the torch file has (the GPU fast paths) shows one PyTorch tab
     frameworks = ("numpy", "torch") if (modules[0], "numpy") in found else ("torch",)
-    return _code_tabs(modules[0], name, name, page, lang, frameworks)
+    return _code_tabs(modules[0], name, name, page, lang, frameworks) + "\n" + _book("verified").line(name, lang)
 
 
 def _code_tabs(module, section, anchor, page, lang, frameworks=("numpy", "torch")):
@@ -265,7 +268,7 @@ def _diagram(name, lang, page):
 
 
 def _plot(name, lang, page):
-    return _figure("plot", _figure_module("plot", name), name, lang)
+    return _figure("plot", _figure_module("plot", name), name, lang) + _book("verified").line(name, lang)
 
 
 def _figure_module(kind, name):

@@ -23,12 +23,12 @@ NAMES = ("backward_gradient_norms", "direct_path_share")
 TITLES = {
     "backward_gradient_norms": {
         "ko": "한 시퀀스에서 이 책의 역전파로 잰 ‖∂L/∂h_t‖: 손실은 마지막 은닉 상태 h_T에만 있고, "
-              "기본 RNN, LSTM, GRU를 PyTorch 기본 초기화로 비교합니다 (로그 눈금)",
+              "기본 RNN, LSTM, GRU를 PyTorch 기본 초기화로 비교합니다(로그 눈금)",
         "en": "‖∂L/∂h_t‖ on one sequence, measured with the book's own backward: the loss sits on the "
               "last hidden state h_T only; plain RNN, LSTM and GRU at PyTorch's default initialisation (log scale)",
     },
     "direct_path_share": {
-        "ko": "직접 경로만 따른 기울기와 실제 기울기: LSTM은 ∂L/∂c_t와 f의 곱, GRU는 ∂L/∂h_t와 z의 곱 "
+        "ko": "직접 경로만 따른 기울기와 실제 기울기: LSTM은 ∂L/∂c_t와 f의 곱, GRU는 ∂L/∂h_t와 z의 곱"
               "(로그 눈금)",
         "en": "The gradient along the direct path alone against the whole gradient: the LSTM's ∂L/∂c_t "
               "against the product of f, the GRU's ∂L/∂h_t against the product of z (log scale)",
@@ -37,8 +37,8 @@ TITLES = {
 
 LABELS = {
     "ko": {"rnn": "기본 RNN: ‖∂L/∂h_t‖", "lstm": "LSTM: ‖∂L/∂h_t‖", "lstm_c": "LSTM: ‖∂L/∂c_t‖",
-           "gru": "GRU: ‖∂L/∂h_t‖", "time": "시간 단계 t (손실은 t = {}에)", "norm": "기울기의 노름",
-           "full": "실제 기울기 (역전파 전체)", "direct_lstm": "직접 경로만: f의 곱",
+           "gru": "GRU: ‖∂L/∂h_t‖", "time": "시간 단계 t(손실은 t = {}에)", "norm": "기울기의 노름",
+           "full": "실제 기울기(역전파 전체)", "direct_lstm": "직접 경로만: f의 곱",
            "direct_gru": "직접 경로만: z의 곱", "steps_back": "거슬러 간 단계 수 k",
            "lstm_title": "LSTM: ∂L/∂c_t, t = T − k", "gru_title": "GRU: ∂L/∂h_t, t = T − k",
            "note": "k = {}: 노름 비 {:.2f}, cos {:.2f}"},
@@ -201,7 +201,7 @@ def description(name, lang):
         at = {m: (float(d[m][T]), float(d[m][0])) for m in ("rnn", "lstm", "gru")}
         parts = ", ".join(f"{m.upper()} {a:.2g} → {b:.2g}" for m, (a, b) in at.items())
         return {"ko": f"손실이 마지막 단계 T = {T}에만 걸린 한 시퀀스에서, 시간 단계 t마다 ‖∂L/∂h_t‖를 로그 눈금으로 "
-                      f"그렸습니다. t = {T}에서 t = 0까지 거슬러 가며 {parts}로 바뀝니다.",
+                      f"그렸습니다. t = {T}에서 t = 0까지 거슬러 가며 바뀌는 값은 {parts}입니다.",
                 "en": f"For one sequence with the loss at its last step T = {T}, ‖∂L/∂h_t‖ at every step t on a log "
                       f"scale. Going back from t = {T} to t = 0 it changes as {parts}."}[lang]
     ratios = {m: (d[f"{m}_ratio"], d[f"{m}_cos"]) for m in ("lstm", "gru")}

@@ -251,7 +251,8 @@ def gru_backward_reset_gate_after(da_n, Wh_n):
 
 # --8<-- [start:gru_backward_reset_gate_before]
 def gru_backward_reset_gate_before(da_n, h_prev, W_hn):
-    """Reset gate, reset before the product (Cho et al.):  δr_t = h_{t-1} ⊙ (W_hn^T δa^n_t).
+    """Reset gate, reset before the product (Cho et al., EMNLP 2014, arXiv v3):
+    δr_t = h_{t-1} ⊙ (W_hn^T δa^n_t).
 
     da_n, h_prev: (B, H);  W_hn: (H, H)  ->  δr_t: (B, H)
     """

@@ -153,9 +153,10 @@ def linear_backward_weight(da, v):
 def clip_grad_norm(g, max_norm):
     """Clipping by norm  g ← g · min(1, max_norm / (‖g‖ + 1e-6)), like torch.nn.utils.clip_grad_norm_.
 
-    g: an array, or a dict of arrays (such as rnn_backward's result) clipped together:
-    ‖g‖ is then the norm of all of them as one vector. The direction is kept; only a
-    gradient longer than max_norm is shortened. Returns a new array or dict.
+    g: an array, or a dict of arrays clipped together: ‖g‖ is then the norm of all of them
+    as one vector. Pass the parameters' gradients only (weight_ih, weight_hh, bias_ih,
+    bias_hh), as torch does: the x, h0 and c0 of a *_backward result are not parameters.
+    The direction is kept; only a gradient longer than max_norm is shortened. Returns a new array or dict.
     """
     arrays = list(g.values()) if isinstance(g, dict) else [g]
     norm = np.sqrt(sum(np.sum(a * a) for a in arrays))

@@ -155,9 +155,10 @@ def linear_backward_weight(da, v):
 def clip_grad_norm(g, max_norm):
     """Clipping by norm  g ← g · min(1, max_norm / (‖g‖ + 1e-6)), like torch.nn.utils.clip_grad_norm_.
 
-    g: a tensor, or a dict of tensors (such as rnn_backward's result) clipped together:
-    ‖g‖ is then the norm of all of them as one vector. The direction is kept; only a
-    gradient longer than max_norm is shortened. Returns a new tensor or dict.
+    g: a tensor, or a dict of tensors clipped together: ‖g‖ is then the norm of all of them
+    as one vector. Pass the parameters' gradients only (weight_ih, weight_hh, bias_ih,
+    bias_hh), as torch does: the x, h0 and c0 of a *_backward result are not parameters.
+    The direction is kept; only a gradient longer than max_norm is shortened. Returns a new tensor or dict.
     """
     arrays = list(g.values()) if isinstance(g, dict) else [g]
     norm = torch.sqrt(sum((a * a).sum() for a in arrays))

@@ -250,14 +250,16 @@ def test_english_pages_keep_materials_font_stack(tab, server):
 
 
 def _broken_words(tab):
-    """Hangul words (어절) of the article's prose whose glyphs sit on more than one line."""
+    """Hangul words (어절) of the article's prose whose glyphs sit on more than one line. A word ends
+    at an opening parenthesis: the house style attaches a gloss, 셀 상태(cell state), and a line may
+    break before it as it would at a space."""
     return tab.evaluate("""() => {
         const broken = [];
         for (const block of document.querySelectorAll('article p, article li, article td, article figcaption')) {
             const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
                 if (node.parentElement.closest('code, pre, .katex, svg')) continue;
-                for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}[^\\s]*/g)) {
+                for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}[^\\s(]*/g)) {
                     const range = document.createRange();
                     range.setStart(node, m.index);
                     range.setEnd(node, m.index + m[0].length);
