@@ -3,7 +3,8 @@ guards that make `mkdocs build --strict` fail instead of publishing something wr
 
 Directives (one per line in a page):
     ::formula <id>   the formula of book/formulas.yml, its NumPy | PyTorch code from
-                     snippets/, and the output of its worked examples, run now
+                     snippets/, and the output of its worked examples, run now; under it, as
+                     under ::code and ::plot, the tests that check it (book/verified.py)
     ::code <name>    NumPy | PyTorch tabs for any other snippet section (lstm_cell, gru, ...);
                      one PyTorch tab for a section only the torch files have (lstm_graphed, ...)
     ::diagram <name> an SVG diagram from book/diagrams.py, labelled in the page's language
@@ -56,8 +57,8 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.DO
 FORMULA_BLOCK = re.compile(r'<div class="formula" id="([a-z0-9_]+)" data-latex="([^"]*)"')
 RELOADED = {"book.catalogue", "book.diagrams", "book.exercises", "book.examples", "book.experiment",
             "book.explorers", "book.layer_diagrams", "book.plots", "book.site_check", "book.diagrams_backward",
-            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.scan_speed",
-            "book.diagrams_modern"}  # not book.katex: it holds Node
+            "book.plots_backward", "book.notebooks", "book.accessibility", "book.speed", "book.search",
+            "book.verified", "book.scan_speed", "book.diagrams_modern"}  # not book.katex: it holds Node
 # Figure modules of book/, per directive: each has NAMES, render(name, lang) and title(name, lang).
 FIGURE_MODULES = {"diagram": ("diagrams", "diagrams_backward", "layer_diagrams", "diagrams_modern"), "plot": ("plots", "plots_backward")}
 LABELS = {
@@ -193,7 +194,8 @@ def _formula(formula_id, lang, page):
             f'</div>\n')
     output = "\n".join(_run_examples(formula_id, entry))
     return (head + "\n" + _code_tabs(entry["module"], formula_id, f"{formula_id}-code", page, lang)
-            + f'\n<p class="formula-run">{labels["run"]}</p>\n\n```text\n{output}\n```\n')
+            + f'\n<p class="formula-run">{labels["run"]}</p>\n\n```text\n{output}\n```\n\n'
+            + _book("verified").line(formula_id, lang, formula=True))
 
 
 def _code(name, lang, page):
@@ -208,7 +210,7 @@ def _code(name, lang, page):
     # a NumPy section always shows both tabs (pymdownx.snippets fails on a missing torch one);
     # a section only the torch file has (the GPU fast paths) shows one PyTorch tab
     frameworks = ("numpy", "torch") if (modules[0], "numpy") in found else ("torch",)
-    return _code_tabs(modules[0], name, name, page, lang, frameworks)
+    return _code_tabs(modules[0], name, name, page, lang, frameworks) + "\n" + _book("verified").line(name, lang)
 
 
 def _code_tabs(module, section, anchor, page, lang, frameworks=("numpy", "torch")):
@@ -268,7 +270,7 @@ def _diagram(name, lang, page):
 
 
 def _plot(name, lang, page):
-    return _figure("plot", _figure_module("plot", name), name, lang)
+    return _figure("plot", _figure_module("plot", name), name, lang) + _book("verified").line(name, lang)
 
 
 def _figure_module(kind, name):
@@ -455,10 +457,11 @@ def _notebook_content(content, page):
 
 
 def _keep_out_of_search(content):
-    """Material's search index loads with every page: index the prose, not code, outputs,
+    """Material's search index holds every page of a language: index the prose, not code, outputs,
     figures or math (KaTeX's HTML, MathML and TeX would hold each formula three times).
     Its parser ends an exclusion at the first closing tag of the same name, so it is set on
     elements that never nest: <pre>, <figure> (see _figure) and book-math (book/katex.py)."""
+    content = _book("search").keep_out(content)  # labels and file names: book/search.py
     return content.replace("<pre>", "<pre data-search-exclude>").replace("<pre ", "<pre data-search-exclude ")
 
 
@@ -470,13 +473,19 @@ def on_post_page(output, page, config):
     i18n points at the page itself (./sitemap.xml: a 404 and a console error per page).
     The language menu keeps its per-page links, and sitemap.xml lists the alternates."""
     head, end, body = output.partition("</head>")  # the head only: the regex is slow over a whole page
-    return HEAD_ALTERNATE.sub("", head) + end + body
+    output = HEAD_ALTERNATE.sub("", head) + end + body
+    try:  # an English page searches the English index (book/search.py)
+        return _book("search").localize_config(output, _i18n(config).current_language, _DEFAULT_LANG)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from error
 
 
 # ----------------------------------------------------------------------------- build
 
 @event_priority(-200)  # after i18n's on_post_build, which builds the other language inside it
 def on_post_build(config):
+    # each language's own search index, after Material's (and i18n's merged one): book/search.py
+    _book("search").write_index(config, _i18n(config), LANGS, _DEFAULT_LANG)
     if _i18n(config).building:
         return  # the nested build of a second language: check once, at the very end
     site_dir = Path(config.site_dir)

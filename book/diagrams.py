@@ -79,7 +79,7 @@ DESCRIPTIONS = {
         "same h and x, and the output gate o filters tanh(c) into the new hidden state h."),
     "lstm_cell": (
         "셀 상태 c가 위쪽을 가로지르며, 그 위에서 망각 게이트와의 원소별 곱 ⊙과 덧셈 +만 일어납니다. "
-        "아래에서는 h와 x가 σ 세 개 (f, i, o)와 tanh 하나 (g)로 들어가고, 출력 게이트 o가 tanh(c)를 "
+        "아래에서는 h와 x가 σ 세 개(f, i, o)와 tanh 하나(g)로 들어가고, 출력 게이트 o가 tanh(c)를 "
         "걸러 새 은닉 상태 h를 만듭니다.",
         "The cell state c runs straight across the top, where only an elementwise product ⊙ with the forget "
         "gate and an addition + touch it. Below, h and x feed three σ layers (f, i, o) and one tanh (g); the "
@@ -122,8 +122,8 @@ DESCRIPTIONS = {
         "The GRU cell with the update gate z highlighted: the previous hidden state is multiplied by z, the "
         "candidate n by 1− z, and their sum is the new hidden state h."),
     "lstm_vs_gru": (
-        "LSTM과 GRU를 나란히 놓은 그림입니다. LSTM에는 셀 상태 c와 은닉 상태 h 두 상태와 게이트 세 개 "
-        "(f, i, o)가 있고, GRU에는 은닉 상태 h 하나와 게이트 두 개 (r, z)가 있습니다.",
+        "LSTM과 GRU를 나란히 놓은 그림입니다. LSTM에는 셀 상태 c와 은닉 상태 h 두 상태와 게이트 세 개"
+        "(f, i, o)가 있고, GRU에는 은닉 상태 h 하나와 게이트 두 개(r, z)가 있습니다.",
         "LSTM and GRU side by side. The LSTM has two states, the cell state c and the hidden state h, and "
         "three gates (f, i, o); the GRU has one state h and two gates (r, z)."),
 }

@@ -79,7 +79,7 @@ WORDS = {
         "c_prev": "이전 셀 상태", "c_t": "새 셀 상태", "h_t": "새 은닉 상태",
         "z_t": "업데이트 게이트", "n_t": "후보 은닉 상태", "h_prev": "이전 은닉 상태", "r_t": "리셋 게이트",
         "N": "단계 수", "c_N": "N단계 뒤의 셀 상태", "h_N": "N단계 뒤의 은닉 상태",
-        "n_t_after": "후보 (reset after, PyTorch)", "n_t_before": "후보 (reset before, Cho 등)",
+        "n_t_after": "후보(reset-after, PyTorch)", "n_t_before": "후보(reset-before, EMNLP 2014 판)",
         "gates": "게이트와 입력", "results": "결과",
         "case": "표에서 지금 위치", "nearest": "가장 가까운 행", "exact": "이 행과 정확히 같음",
         "keep_add": "기억을 유지하고 새 내용을 모두 더함", "keep": "기억을 그대로 유지함",
@@ -92,9 +92,9 @@ WORDS = {
                              "점선은 처음 상태 가운데 남은 몫 h₀·zᵗ입니다.",
         "time": "시간 단계 t", "chart": "N단계 동안의 상태 변화",
         "weights": "두 가중치", "w_keep": "h_{t−1}에 곱하는 z_t", "w_take": "n_t에 곱하는 1 − z_t",
-        "reset": "리셋 게이트와 후보", "fixed": "고정된 작은 가중치 (은닉 크기 1)",
-        "reset_note": "reset after는 r_t를 (W_hn h_{t−1} + b_hn)에 곱하고, reset before는 h_{t−1}에만 곱합니다. "
-                      "그래서 r_t = 0이면 reset after에서는 b_hn도 사라지고, reset before에서는 남습니다.",
+        "reset": "리셋 게이트와 후보", "fixed": "고정된 작은 가중치(은닉 크기 1)",
+        "reset_note": "reset-after는 r_t를 (W_hn h_{t−1} + b_hn)에 곱하고, reset-before는 h_{t−1}에만 곱합니다. "
+                      "그래서 r_t = 0이면 reset-after에서는 b_hn도 사라지고, reset-before에서는 남습니다.",
         "table": "NumPy로 계산한 주요 경우",
         "table_note": "아래 값은 사이트를 빌드할 때 snippets/의 NumPy 함수가 계산했습니다. 자바스크립트가 켜져 있으면 "
                       "각 행의 단추로 슬라이더를 그 경우에 맞출 수 있습니다.",
@@ -106,7 +106,7 @@ WORDS = {
         "c_prev": "previous cell state", "c_t": "new cell state", "h_t": "new hidden state",
         "z_t": "update gate", "n_t": "candidate", "h_prev": "previous hidden state", "r_t": "reset gate",
         "N": "steps", "c_N": "cell state after N steps", "h_N": "hidden state after N steps",
-        "n_t_after": "candidate (reset after, PyTorch)", "n_t_before": "candidate (reset before, Cho et al.)",
+        "n_t_after": "candidate (reset-after, PyTorch)", "n_t_before": "candidate (reset-before, EMNLP 2014 version)",
         "gates": "Gates and inputs", "results": "Results",
         "case": "Where you are in the table", "nearest": "closest row", "exact": "exactly this row",
         "keep_add": "keep the memory and add all of the new content", "keep": "keep the memory unchanged",
@@ -120,8 +120,8 @@ WORDS = {
         "time": "time step t", "chart": "The states over N steps",
         "weights": "The two weights", "w_keep": "z_t multiplies h_{t−1}", "w_take": "1 − z_t multiplies n_t",
         "reset": "Reset gate and candidate", "fixed": "Fixed small weights (hidden size 1)",
-        "reset_note": "Reset after multiplies (W_hn h_{t−1} + b_hn) by r_t; reset before multiplies only h_{t−1}. "
-                      "So with r_t = 0, reset after loses b_hn as well, and reset before keeps it.",
+        "reset_note": "Reset-after multiplies (W_hn h_{t−1} + b_hn) by r_t; reset-before multiplies only h_{t−1}. "
+                      "So with r_t = 0, reset-after loses b_hn as well, and reset-before keeps it.",
         "table": "Key cases, computed by NumPy",
         "table_note": "These values were computed by the NumPy functions of snippets/ when the site was built. "
                       "With JavaScript on, the button of each row sets the sliders to that case.",

@@ -72,6 +72,8 @@ GUARDS = (
     Guard("link_outside_base_path", "book/site_check.py", "lies outside the site's base path"),
     Guard("link_to_missing_file", "book/site_check.py", "points to a missing file"),
     Guard("link_to_missing_anchor", "book/site_check.py", "points to a missing anchor"),
+    # search (book/search.py, called by hooks.py on_post_page)
+    Guard("page_cannot_search_its_language", "book/search.py", "no Material __config with a base"),
 )
 
 # Messages that only gather the problems of the guards above into one build error.

@@ -38,13 +38,13 @@ MARKDOWN_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 
 TEXT = {
     "ko": {
-        "title": "준비: 책의 snippets/ 파일을 노트북 옆에 씁니다 (내려받은 노트북용)",
+        "title": "준비: 책의 snippets/ 파일을 노트북 옆에 씁니다(내려받은 노트북용)",
         "about": ["사이트를 빌드할 때 덧붙인 셀입니다. 저장소 밖(Colab, 빈 폴더의 Jupyter)에서는 `snippets`를",
                   "가져올(import) 수 없으므로 아래에 담긴 책의 파일을 ./snippets/ 폴더에 씁니다. 저장소 안에서는",
                   "아무것도 하지 않습니다. numpy와 torch가 필요하고, GPU(CUDA)는 없어도 됩니다."],
         "wrote": "책의 snippets/ 파일을 썼습니다:",
         "colab": "Colab에서 열기", "download": "노트북 내려받기",
-        "needs": ("내려받은 노트북은 저장소 없이도 돕니다. numpy와 torch만 있으면 되고, GPU(CUDA)는 "
+        "needs": ("내려받은 노트북은 저장소 없이도 실행됩니다. numpy와 torch만 있으면 되고, GPU(CUDA)는 "
                   "없어도 됩니다. 첫 셀이 필요한 책의 코드를 노트북 옆 <code>snippets/</code> 폴더에 씁니다."),
     },
     "en": {

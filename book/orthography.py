@@ -385,9 +385,306 @@ def check(paths=None, fix=False):
     return findings
 
 
+# ------------------------------------------------------------------ house style
+# The Korean house style of README.md (Writing), beyond 제41항. Each rule reads the same prose
+# as the particle check (code, math, URLs and ids masked) and reports file, line, rule and fix;
+# the mechanical ones (a space to remove, a word to replace) are fixed by --fix.
+
+@dataclass(frozen=True)
+class StyleFinding:
+    path: Path
+    line: int
+    cell: int | None
+    rule: str
+    found: str
+    advice: str
+    edit: tuple | None = None  # (start, end, replacement) in the unit's text, when --fix can apply it
+
+    def where(self):
+        rel = _rel(self.path)
+        return f"{rel}:{self.line}" if self.cell is None else f"{rel}: cell {self.cell}, line {self.line}"
+
+    def __str__(self):
+        return f"{self.where()}: [{self.rule}] {self.found!r}: {self.advice}"
+
+
+# Core terms: on every Korean page the first use carries the English in parentheses.
+GLOSSED = {"은닉 상태": "hidden state", "입력 게이트": "input gate", "출력 게이트": "output gate",
+           "망각 게이트": "forget gate", "셀 상태": "cell state", "리셋 게이트": "reset gate",
+           "업데이트 게이트": "update gate", "기울기 소실": "vanishing gradient",
+           "기울기 폭주": "exploding gradient", "야코비 행렬": "Jacobian"}
+# One word per idea, beyond the glossary's `avoid` lists (which the build checks on pages).
+HOUSE_TERMS = {"모형": "모델", "은닉 단위": "은닉 유닛"}
+UNITS = "단계|개|번|배|%|차원|층|분|초|년|줄|칸|자리|비트|바이트|장|쌍|행|열|회"
+AFTER_UNIT = r"(?=$|[^\uac00-\ud7a3]|이|가|을|를|은|는|의|에|와|과|로|으로|만|도|씩|마다|째|보다|까지|부터|입|짜리|쯤|간)"
+_UNIT = re.compile(rf"(?<![\w.])\d+(?:\.\d+)?( )(?:{UNITS}){AFTER_UNIT}")
+_PAREN = re.compile(r"([\w*\"'’”)\]])( )\(")
+_CITE_OE = re.compile(r"\b[A-Z][A-Za-z\-]+ (외)(?=[\s(,;)]|$)")
+_CITE_SPACE = re.compile(r"\b[A-Z][A-Za-z\-]+ 등( )\((?:19|20)\d\d")
+_CITE_COMMA = re.compile(r"\b[A-Z][A-Za-z\-]+ 등, (?:19|20)\d\d")
+_DOLDA = re.compile(r"돕니다")
+_RESET = re.compile(r"(?<![\w-])[Rr]eset( )(?:after|before)(?![\w-])")
+# A particle whose form follows the last sound of the word, written after a number filled in
+# at build time ("{c_w:.2f}가" reads "0.90가" for some values).
+_FIELD_PARTICLE = re.compile(r"\{[A-Za-z_][\w.\[\]'\"]*(?:![rsa])?(?::[^{}]*)?\}"  # a format field, not h_{t−1}
+                             r"(이|가|을|를|은|는|와|과|으로|로)(?=$|[\s.,;:)\]\"'])")
+
+
+# Particles whose form follows the last sound of the word before them: (after a vowel, after a consonant).
+_PAIRS = [("가", "이"), ("를", "을"), ("는", "은"), ("와", "과"), ("로", "으로")]
+_PAIRED = "|".join(sorted({p for pair in _PAIRS for p in pair}, key=len, reverse=True)) + r"(?![\uac00-\ud7a3])"
+
+
+def _particle_for(word, particle):
+    """The form of `particle` that follows `word` (은닉 유닛 + 가 → 이; 모델 + 으로 → 로)."""
+    code = ord(word[-1]) - 0xAC00
+    final = code % 28 if 0 <= code < 11172 else 0  # 0: no final consonant; 8: ㄹ
+    for vowel_form, consonant_form in _PAIRS:
+        if particle in (vowel_form, consonant_form):
+            if vowel_form == "로":
+                return "로" if final in (0, 8) else "으로"
+            return consonant_form if final else vowel_form
+    return particle
+
+
+def _clean_lines(clean):
+    position = 0
+    for line in clean.split("\n"):
+        if HANGUL.search(line):
+            yield position, line
+        position += len(line) + 1
+
+
+def _at(index, j):
+    """The text offset of clean[j], or of the next character that has one."""
+    while j < len(index) and index[j] < 0:
+        j += 1
+    return index[j] if j < len(index) else -1
+
+
+@functools.cache
+def _ends_in_particle(word):
+    """True when the word ends in a particle, a connective ending or is an adverb ("r_t를 (W h + b)에
+    곱하고", "되고 (…)", "그리고 (…)": the parenthesis starts a new phrase, it glosses nothing)."""
+    word = word.strip("*\"'’”")
+    if not HANGUL.search(word[-1:] or ""):
+        return False
+    tokens = _kiwi().tokenize("X" + word if not HANGUL.search(word[0]) else word)
+    return bool(tokens) and (tokens[-1].tag.startswith("J") or tokens[-1].tag in ("EC", "MAJ", "MAG"))
+
+
+def _style_unit(text, clean, index, glossary=False):
+    """(rule, start, end, found, advice, replacement or None) for one unit of prose."""
+    found = []
+
+    def space_fix(j):  # remove the single space at clean[j], if it is a real space of the text
+        i = index[j]
+        return (i, i + 1, "") if i >= 0 and text[i] in " \t" else None
+
+    for base, line in _clean_lines(clean):
+        for m in _PAREN.finditer(line):
+            word = line[:m.start(2)].rsplit(None, 1)[-1]
+            inside = line[m.end():m.end() + 40].split(")", 1)[0]
+            korean = HANGUL.search(line[max(0, m.start(2) - 40):m.start(2)]) or (
+                HANGUL.search(inside) and not re.fullmatch(r"[a-z]+", word))  # not English prose
+            if not korean or word == "등" or _ends_in_particle(word):  # 등 (2000): the citation rule
+                continue
+            found.append(("parenthesis", base + m.start(1), word + " (", "a parenthesis attaches to the word before it",
+                          space_fix(base + m.start(2))))
+        for m in _UNIT.finditer(line):
+            found.append(("unit", base + m.start(), m.group(0), "numbers and units attach: 20단계, 4%",
+                          space_fix(base + m.start(1))))
+        for m in _CITE_OE.finditer(line):
+            i = index[base + m.start(1)]
+            found.append(("citation", base + m.start(), m.group(0), "citations are written 저자 등(연도)",
+                          (i, i + 1, "등") if i >= 0 and text[i] == "외" else None))
+        for m in _CITE_SPACE.finditer(line):
+            found.append(("citation", base + m.start(), m.group(0), "citations are written 저자 등(연도)",
+                          space_fix(base + m.start(1))))
+        for m in _CITE_COMMA.finditer(line):
+            found.append(("citation", base + m.start(), m.group(0), "write 저자 등(연도), e.g. Gers 등(2000)", None))
+        for m in _DOLDA.finditer(line):
+            found.append(("dolda", base + m.start(), m.group(0),
+                          "돕니다 reads as 돕다 (to help): write 실행됩니다 or 돌립니다", None))
+        for m in _RESET.finditer(line):
+            found.append(("reset", base + m.start(), m.group(0), "the GRU forms are written reset-after / reset-before",
+                          (lambda i: (i, i + 1, "-") if i >= 0 and text[i] == " " else None)(index[base + m.start(1)])))
+        for term, instead in ({} if glossary else {**HOUSE_TERMS, **_avoided_terms()}).items():
+            for m in re.finditer(re.escape(term) + f"({_PAIRED})?", line):
+                start, end = index[base + m.start()], index[base + m.end() - 1]
+                contiguous = start >= 0 and end - start == len(m.group(0)) - 1 and text[start:end + 1] == m.group(0)
+                replacement = instead + _particle_for(instead, m.group(1)) if m.group(1) else instead
+                found.append(("term", base + m.start(), term, f"write {instead!r}",
+                              (start, end + 1, replacement) if contiguous else None))
+    return found
+
+
+@functools.cache
+def _avoided_terms():
+    """The glossary's `avoid` terms written in Hangul, each with the term to write instead."""
+    import yaml
+
+    terms = {}
+    for entry in yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8")) or []:
+        for term in entry.get("avoid", []):
+            if HANGUL.search(term):
+                terms[term] = entry["ko"]
+    return terms
+
+
+def _field_particles(source):
+    """Particles after a {format field} in the string literals of Python source."""
+    found = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return found
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    for tok in tokens:
+        if tok.type != tokenize.STRING or not HANGUL.search(tok.string) or IGNORE in lines[tok.start[0] - 1]:
+            continue
+        at = starts[tok.start[0] - 1] + tok.start[1]
+        for m in _FIELD_PARTICLE.finditer(tok.string):
+            found.append(("number-particle", at + m.start(), m.group(0),
+                          "the particle depends on how the number is read (0.90이, 3이, 2가): "
+                          "choose it from the number, or rephrase so that no particle follows it", None))
+    return found
+
+
+_GLOSS_SKIP = re.compile(r"`[^`\n]*`|\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$|\]\([^)\s]*\)|<[^<>]+>|\{[:#.][^}\n]*\}")
+
+
+def _glosses(text, seen=None):
+    """Core terms whose first use on a Korean page (outside headings, code, math and parentheses)
+    has no English after it: 셀 상태(cell state). A gloss in a link's text counts."""
+    found, fence = [], None
+    seen = set() if seen is None else seen  # a notebook's cells share one: the first use in the notebook
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        match = _FENCE.match(body)
+        skip = (fence is not None or match or body.lstrip().startswith(("#", "::", "$$", "<"))
+                or IGNORE in body)
+        if match:
+            fence = None if fence and match.group(1)[0] == fence[0] else (fence or match.group(1))
+        if not skip:
+            masked = _GLOSS_SKIP.sub(lambda m: "\0" * len(m.group(0)), body)
+            for term, english in GLOSSED.items():
+                if term in seen:
+                    continue
+                for m in re.finditer(r"(?<!후보 )" + re.escape(term) + r"(?! 업데이트)", masked):  # not 후보 셀 상태
+                    if masked[:m.start()].count("(") > masked[:m.start()].count(")"):
+                        continue  # inside a parenthesis: a gloss there would nest
+                    seen.add(term)
+                    after = masked[m.end():]
+                    glossed = re.match(r"\**\(" + re.escape(english), after, re.IGNORECASE)
+                    if not glossed:
+                        stars = len(after) - len(after.lstrip("*"))
+                        at = offset + m.end() + stars
+                        found.append(("gloss", offset + m.start(), term,
+                                      f"first use on this page: write {term}({english})",
+                                      (at, at, f"({english})") if not after[stars:].startswith("(") else None))
+                    break
+        offset += len(line)
+    return found
+
+
+_BOLD_GLOSS = re.compile(r"\*\*([^*\n]+?)(\([^()\n]*\))\*\*(?=[\uac00-\ud7a3])")
+
+
+def _bold_closings(text):
+    """**출력 게이트(output gate)**는 does not render bold: a closing ** right after ')' and before a
+    letter is no closing delimiter. The gloss goes after the bold: **출력 게이트**(output gate)는."""
+    found, fence, offset = [], None, 0
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if match:
+            fence = None if fence and match.group(1)[0] == fence[0] else (fence or match.group(1))
+        elif fence is None:
+            masked = re.sub(r"`[^`\n]*`", lambda c: "\0" * len(c.group(0)), line)  # not in code spans
+            for m in _BOLD_GLOSS.finditer(masked):
+                found.append(("bold", offset + m.start(), m.group(0), "put the parenthesis after the bold",
+                              (offset + m.start(), offset + m.end(), f"**{m.group(1)}**{m.group(2)}")))
+        offset += len(line)
+    return found
+
+
+def _line_of(text, offset):
+    return text.count("\n", 0, max(offset, 0)) + 1
+
+
+def _style_findings(path, text, cell=None, notebook_cell=None, seen=None):
+    if notebook_cell is not None:
+        clean, index = _notebook_cell(notebook_cell)[1]
+        code = notebook_cell.get("cell_type") == "code"
+    else:
+        clean, index = _extract(path, text)
+        code = path.suffix == ".py"
+    raw = []
+    glossary = _rel(path) in ("book/glossary.yml", "docs/glossary.ko.md")  # it lists the avoided terms
+    for rule, j, found, advice, edit in _style_unit(text, clean, index, glossary):
+        raw.append((rule, _at(index, j), found, advice, edit))
+    if code:
+        raw += _field_particles(text)
+    if notebook_cell is None and path.suffix == ".md" and path.name.endswith(".ko.md") and path.name != "glossary.ko.md":
+        raw += _glosses(text)
+    if notebook_cell is not None and notebook_cell.get("cell_type") == "markdown" and path.name.endswith(".ko.ipynb"):
+        raw += _glosses(text, seen)
+    if notebook_cell is None and path.suffix == ".md":
+        raw += _bold_closings(text)
+    return [StyleFinding(path, _line_of(text, at), cell, rule, found, advice, edit)
+            for rule, at, found, advice, edit in raw]
+
+
+def _apply(text, edits):
+    for start, end, replacement in sorted(set(edits), reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def style_file(path, fix=False):
+    """The house-style findings of one file; with fix=True the mechanical ones are applied."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if not HANGUL.search(text):
+        return []
+    if path.suffix == ".ipynb":
+        notebook = json.loads(text)
+        findings, seen = [], set()
+        for number, cell in enumerate(notebook.get("cells", [])):
+            source = "".join(cell.get("source", []))
+            found = _style_findings(path, source, cell=number, notebook_cell=cell, seen=seen)
+            findings += found
+            edits = [f.edit for f in found if f.edit]
+            if fix and edits:
+                cell["source"] = _apply(source, edits).splitlines(keepends=True)
+        if fix and any(f.edit for f in findings):
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return findings
+    findings = _style_findings(path, text)
+    edits = [f.edit for f in findings if f.edit]
+    if fix and edits:
+        path.write_text(_apply(text, edits), encoding="utf-8")
+    return findings
+
+
+def style(paths=None, fix=False):
+    """The house-style findings of the given files or folders (default: the repository but
+    tests/, whose planted faults break the style on purpose)."""
+    findings = []
+    for path in paths or [p for p in korean_sources() if not _rel(p).startswith("tests/")]:
+        path = Path(path)
+        for file in (korean_sources(path) if path.is_dir() else [path]):
+            findings += style_file(file, fix=fix)
+    return findings
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m book.orthography", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fix", action="store_true", help="remove the spaces in place (safe to repeat)")
+    parser.add_argument("--fix", action="store_true", help="apply the mechanical fixes in place (safe to repeat)")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the repository)")
     args = parser.parse_args(argv)
     findings = check(args.paths, fix=args.fix)
@@ -396,7 +693,14 @@ def main(argv=None):
     verb = "fixed" if args.fix else "found"
     print(f"{len(findings)} particle(s) after a space {verb}" + ("" if args.fix or not findings else
           "; fix them with: python -m book.orthography --fix"))
-    return 0 if args.fix or not findings else 1
+    house = style(args.paths, fix=args.fix)
+    left = [f for f in house if not (args.fix and f.edit)]
+    for finding in left:
+        print(finding)
+    print(f"{len(house) - len(left)} house-style finding(s) fixed, {len(left)} to fix by hand" if args.fix
+          else f"{len(house)} house-style finding(s)" + ("; --fix applies the marked ones"
+                                                          if any(f.edit for f in house) else ""))
+    return 0 if (args.fix or not findings) and not left else 1
 
 
 if __name__ == "__main__":

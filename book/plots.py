@@ -83,14 +83,14 @@ TITLES = {
         "en": "Sigmoid σ(x) and tanh(x): gates lie between 0 and 1, values between -1 and 1",
     },
     "lstm_gates_over_time": {
-        "ko": "손으로 고른 가중치의 LSTM (H = 1): 입력 게이트가 열려 값을 쓰고, 망각 게이트가 "
+        "ko": "손으로 고른 가중치의 LSTM(H = 1): 입력 게이트가 열려 값을 쓰고, 망각 게이트가 "
               "셀 상태를 붙잡고, 출력 게이트가 값을 내보낸 다음 망각 게이트가 셀 상태를 지웁니다",
         "en": "A hand-wired LSTM (H = 1): the input gate opens to write a value, the forget gate "
               "holds it in the cell state, the output gate reveals it, then the forget gate erases it",
     },
     "gradient_norms": {
         "ko": "PyTorch 기본 초기화에서 잰 기울기 크기 ‖∂h_T/∂h_t‖: 거슬러 간 단계 수 T − t에 "
-              "따라 tanh RNN, LSTM, GRU 비교 (로그 눈금)",
+              "따라 tanh RNN, LSTM, GRU 비교(로그 눈금)",
         "en": "Gradient size ‖∂h_T/∂h_t‖ measured at PyTorch's default initialisation against the "
               "number of steps back T − t: tanh RNN, LSTM and GRU (log scale)",
     },
@@ -100,8 +100,8 @@ LABELS = {
     "ko": {
         "sigmoid": "σ(x): 게이트, 0 ~ 1",
         "tanh": "tanh(x): 값, −1 ~ 1",
-        "one": "1: 게이트 열림 (σ), tanh의 상한",
-        "zero": "0: 게이트 닫힘 (σ)",
+        "one": "1: 게이트 열림(σ), tanh의 상한",
+        "zero": "0: 게이트 닫힘(σ)",
         "minus_one": "−1: tanh의 하한",
         "i": "i: 입력 게이트",
         "f": "f: 망각 게이트",
@@ -118,12 +118,12 @@ LABELS = {
         "read": "읽기",
         "erase": "지우기",
         "rnn": "tanh RNN",
-        "lstm_default_init": "LSTM (PyTorch 기본 초기화)",
-        "lstm_forget_bias_1": "LSTM (망각 게이트 편향 합 = 1)",
+        "lstm_default_init": "LSTM(PyTorch 기본 초기화)",
+        "lstm_forget_bias_1": "LSTM(망각 게이트 편향 합 = 1)",
         "gru": "GRU",
         "per_step": "단계당 ×{:.2f}",
         "steps_back": "거슬러 간 단계 수 T − t",
-        "fit": "감쇠율을 맞춘 구간 ({} ~ {})",
+        "fit": "감쇠율을 맞춘 구간({} ~ {})",
         "norm": "‖∂h_T / ∂h_t‖ (프로베니우스 노름)",
     },
     "en": {
@@ -192,9 +192,10 @@ def description(name, lang):
              "o": d["o"][at[read]], "h": d["h"][at[read]], "f_e": d["f"][at[erase]], "c_e": d["c"][at[erase]]}
         return {"ko": "위 칸은 시간 단계 1~{T}의 게이트 i(원), f(네모), o(세모)이고, 아래 칸은 쓰기·읽기 신호 x₁, "
                       "x₂와 후보 셀 상태 g, 셀 상태 c, 은닉 상태 h입니다. {w}단계에서 입력 게이트가 열리고"
-                      "(i = {i:.2f}) c는 {c_w:.2f}가 됩니다. f가 {f:.2f}을 유지하는 동안 c는 {r}단계까지 {c_r:.2f}로 "
-                      "천천히 줄어들고, {r}단계에서 출력 게이트가 열리면(o = {o:.2f}) h가 {h:.2f}를 보입니다. "
-                      "{e}단계에서 망각 게이트가 닫히면(f = {f_e:.2f}) c는 {c_e:.2f}로 떨어집니다.",
+                      "(i = {i:.2f}) c에 값이 쓰입니다(c = {c_w:.2f}). f가 높게 유지되는 동안(f = {f:.2f}) c는 "
+                      "{r}단계까지 천천히 줄어들고(c = {c_r:.2f}), {r}단계에서 출력 게이트가 열리면(o = {o:.2f}) "
+                      "h에 그 값이 드러납니다(h = {h:.2f}). {e}단계에서 망각 게이트가 닫히면(f = {f_e:.2f}) c가 "
+                      "떨어집니다(c = {c_e:.2f}).",
                 "en": "Top panel: the gates i (circles), f (squares) and o (triangles) at time steps 1 to {T}; "
                       "bottom panel: the write and read signals x₁ and x₂, the candidate g, the cell state c and "
                       "the hidden state h. At step {w} the input gate opens (i = {i:.2f}) and c becomes {c_w:.2f}; "

@@ -23,12 +23,12 @@ NAMES = ("backward_gradient_norms", "direct_path_share")
 TITLES = {
     "backward_gradient_norms": {
         "ko": "한 시퀀스에서 이 책의 역전파로 잰 ‖∂L/∂h_t‖: 손실은 마지막 은닉 상태 h_T에만 있고, "
-              "기본 RNN, LSTM, GRU를 PyTorch 기본 초기화로 비교합니다 (로그 눈금)",
+              "기본 RNN, LSTM, GRU를 PyTorch 기본 초기화로 비교합니다(로그 눈금)",
         "en": "‖∂L/∂h_t‖ on one sequence, measured with the book's own backward: the loss sits on the "
               "last hidden state h_T only; plain RNN, LSTM and GRU at PyTorch's default initialisation (log scale)",
     },
     "direct_path_share": {
-        "ko": "직접 경로만 따른 기울기와 실제 기울기: LSTM은 ∂L/∂c_t와 f의 곱, GRU는 ∂L/∂h_t와 z의 곱 "
+        "ko": "직접 경로만 따른 기울기와 실제 기울기: LSTM은 ∂L/∂c_t와 f의 곱, GRU는 ∂L/∂h_t와 z의 곱"
               "(로그 눈금)",
         "en": "The gradient along the direct path alone against the whole gradient: the LSTM's ∂L/∂c_t "
               "against the product of f, the GRU's ∂L/∂h_t against the product of z (log scale)",
@@ -37,8 +37,8 @@ TITLES = {
 
 LABELS = {
     "ko": {"rnn": "기본 RNN: ‖∂L/∂h_t‖", "lstm": "LSTM: ‖∂L/∂h_t‖", "lstm_c": "LSTM: ‖∂L/∂c_t‖",
-           "gru": "GRU: ‖∂L/∂h_t‖", "time": "시간 단계 t (손실은 t = {}에)", "norm": "기울기의 노름",
-           "full": "실제 기울기 (역전파 전체)", "direct_lstm": "직접 경로만: f의 곱",
+           "gru": "GRU: ‖∂L/∂h_t‖", "time": "시간 단계 t(손실은 t = {}에)", "norm": "기울기의 노름",
+           "full": "실제 기울기(역전파 전체)", "direct_lstm": "직접 경로만: f의 곱",
            "direct_gru": "직접 경로만: z의 곱", "steps_back": "거슬러 간 단계 수 k",
            "lstm_title": "LSTM: ∂L/∂c_t, t = T − k", "gru_title": "GRU: ∂L/∂h_t, t = T − k",
            "note": "k = {}: 노름 비 {:.2f}, cos {:.2f}"},
@@ -94,7 +94,7 @@ def _lstm_states(x, params):
     h, c = np.zeros((1, H)), np.zeros((1, H))
     hs, cs, caches = [h], [c], []
     for t in range(T):
-        h, c, cache = lstm_numpy.lstm_step_forward(x[t] @ weight_ih.T + bias_ih, h, c, weight_hh.T, bias_hh)
+        h, c, cache = lstm_numpy.lstm_step_forward(x[t] @ weight_ih.T + bias_ih, h, c, weight_hh, bias_hh)
         hs.append(h), cs.append(c), caches.append(cache)
     return hs, cs, caches
 
@@ -104,7 +104,7 @@ def _gru_states(x, params):
     h = np.zeros((1, H))
     hs, caches = [h], []
     for t in range(T):
-        h, cache = gru_numpy.gru_step_forward(x[t] @ weight_ih.T + bias_ih, h, weight_hh.T, bias_hh)
+        h, cache = gru_numpy.gru_step_forward(x[t] @ weight_ih.T + bias_ih, h, weight_hh, bias_hh)
         hs.append(h), caches.append(cache)
     return hs, caches
 
@@ -127,7 +127,7 @@ def _norms_data():
     out["lstm"] = np.array([np.linalg.norm(g["h0"]) for g in grads])
     out["lstm_c"] = np.array([np.linalg.norm(g["c0"]) for g in grads])
     # With no step left, c_T reaches L only through h_T = o_T ⊙ tanh(c_T): the cell-state formula
-    _, _, _, _, o_T, c_T = caches[-1]
+    o_T, c_T = caches[-1]["o_t"], caches[-1]["c_t"]
     out["lstm_c"][T] = np.linalg.norm(lstm_numpy.lstm_backward_cell_state(v, o_T, c_T, np.zeros_like(v)))
     x, params, v = _model(3, SEED)
     hs, _ = _gru_states(x, params)
@@ -152,7 +152,7 @@ def _direct_data():
         full.append(lstm_numpy.lstm_backward(x[t:], hs[t], cs[t], *params, np.zeros((k, 1, H)), None, v)["c0"])
         direct.append(carried)
         if t:
-            carried = lstm_numpy.lstm_backward_cell_carry(carried, caches[t - 1][2])  # f_t ⊙ δc_t
+            carried = lstm_numpy.lstm_backward_cell_carry(carried, caches[t - 1]["f_t"])  # f_t ⊙ δc_t
     _summarise(out, "lstm", full, direct)
     x, params, v = _model(3, SEED)
     hs, caches = _gru_states(x, params)
@@ -162,7 +162,7 @@ def _direct_data():
         full.append(gru_numpy.gru_backward(x[t:], hs[t], *params, np.zeros((k, 1, H)), v)["h0"])
         direct.append(carried)
         if t:
-            carried = caches[t - 1][2] * carried  # z_t ⊙ δh_t, the first term of gru_backward_hidden_state
+            carried = caches[t - 1]["z_t"] * carried  # z_t ⊙ δh_t, the first term of gru_backward_hidden_state
     _summarise(out, "gru", full, direct)
     return out
 
@@ -201,7 +201,7 @@ def description(name, lang):
         at = {m: (float(d[m][T]), float(d[m][0])) for m in ("rnn", "lstm", "gru")}
         parts = ", ".join(f"{m.upper()} {a:.2g} → {b:.2g}" for m, (a, b) in at.items())
         return {"ko": f"손실이 마지막 단계 T = {T}에만 걸린 한 시퀀스에서, 시간 단계 t마다 ‖∂L/∂h_t‖를 로그 눈금으로 "
-                      f"그렸습니다. t = {T}에서 t = 0까지 거슬러 가며 {parts}로 바뀝니다.",
+                      f"그렸습니다. t = {T}에서 t = 0까지 거슬러 가며 바뀌는 값은 {parts}입니다.",
                 "en": f"For one sequence with the loss at its last step T = {T}, ‖∂L/∂h_t‖ at every step t on a log "
                       f"scale. Going back from t = {T} to t = 0 it changes as {parts}."}[lang]
     ratios = {m: (d[f"{m}_ratio"], d[f"{m}_cos"]) for m in ("lstm", "gru")}

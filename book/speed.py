@@ -35,13 +35,13 @@ NN = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 LABELS = {
     "ko": {
-        "model": "모형", "variant": "방식", "forward": "순전파", "training": "순전파 + 역전파",
+        "model": "모델", "variant": "방식", "forward": "순전파", "training": "순전파 + 역전파",
         "ratio": "cuDNN 대비", "ratio_cpu": "`torch.nn` 대비", "setup": "준비 시간", "case": "크기",
         "ops": "한 단계의 연산 수", "kernels": "T = 100일 때 커널 실행 횟수",
-        "cudnn": "cuDNN (`nn.{nn}`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "plain": "이 책의 스니펫 (`{m}`)",
-        "graphed": "CUDA 그래프 (`{m}_graphed`)", "compiled_step": "한 단계 컴파일 (`{m}_compiled()`)",
+        "cudnn": "cuDNN (`nn.{nn}`)", "nn_cpu": "`nn.{nn}` (oneDNN)", "plain": "이 책의 스니펫(`{m}`)",
+        "graphed": "CUDA 그래프(`{m}_graphed`)", "compiled_step": "한 단계 컴파일(`{m}_compiled()`)",
         "graphed_compiled_step": "컴파일한 단계를 CUDA 그래프로 (`{m}_graphed(…, {m}_function={m}_compiled())`)",
-        "compiled": "루프 전체 컴파일 (`{m}_compiled(whole_loop=True)`)",
+        "compiled": "루프 전체 컴파일(`{m}_compiled(whole_loop=True)`)",
         "met": "달성", "missed": "미달", "skipped": "건너뛴 측정", "none": "—", "seconds": "{s:.1f}초",
         "cpu_caption": "이 페이지를 빌드할 때 잰 값입니다: {cpu}의 스레드 하나, PyTorch {torch}, "
                        "T = {T}, B = {B}, D = {D}, H = {H}, float32. {repeat}번 잰 CPU 시간 중 가장 짧은 값입니다. "

@@ -27,7 +27,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
+# What `from gru_numpy import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "sigmoid", "tanh", "gru_reset_gate", "gru_update_gate", "gru_candidate_reset_after",
+    "gru_candidate_reset_before", "gru_hidden_state", "gru_step", "gru_cell", "gru", "sigmoid_backward",
+    "tanh_backward", "gru_backward_candidate", "gru_backward_update_gate", "gru_backward_reset_gate_after",
+    "gru_backward_reset_gate_before", "gru_backward_hidden_state", "linear_backward_weight",
+    "gru_step_forward", "gru_step_backward", "gru_backward", "gru_jacobian", "gru_direction", "gru_layers",
+    "gru_from_keras", "gru_to_keras"
+]
+
 BLOCKS = 3  # row blocks of weight_ih and weight_hh: r, z, n
+CONVERTERS = "gru_from_keras"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:sigmoid]
@@ -163,6 +174,8 @@ def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and h_n, the last state
+    (h_n is (B, H); nn.GRU gives (1, B, H), one row per layer: gru_layers gives that.
+    A state_dict's names end in _l0: pass it to gru_layers, not to gru(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -238,7 +251,8 @@ def gru_backward_reset_gate_after(da_n, Wh_n):
 
 # --8<-- [start:gru_backward_reset_gate_before]
 def gru_backward_reset_gate_before(da_n, h_prev, W_hn):
-    """Reset gate, reset before the product (Cho et al.):  δr_t = h_{t-1} ⊙ (W_hn^T δa^n_t).
+    """Reset gate, reset before the product (Cho et al., EMNLP 2014, arXiv v3):
+    δr_t = h_{t-1} ⊙ (W_hn^T δa^n_t).
 
     da_n, h_prev: (B, H);  W_hn: (H, H)  ->  δr_t: (B, H)
     """
@@ -270,38 +284,49 @@ def linear_backward_weight(da, v):
 
 
 # --8<-- [start:gru_step_forward]
-def gru_step_forward(Wx, h_prev, weight_hh_T, bias_hh, reset_after=True):
+def gru_step_forward(Wx, h_prev, weight_hh, bias_hh, reset_after=True):
     """gru_step that also returns the cache its backward needs.
 
-    Wx: (B, 3H) input terms;  h_prev: (B, H);  weight_hh_T: (H, 3H);  bias_hh: (3H,)
-    returns h_t: (B, H) and cache = (h_prev, r_t, z_t, n_t, Wh_n); Wh_n is None when reset_after=False
+    Wx: (B, 3H) input terms x_t W_ih^T + b_ih, blocks r, z, n;  h_prev: (B, H)
+    weight_hh: (3H, H), torch.nn's layout (gru_step takes it transposed);  bias_hh: (3H,)
+    returns h_t: (B, H) and the cache: the step's input, gates, weights and reset_after, all that
+    gru_step_backward needs for the gradient of every argument (Wh_n is None when reset_after=False)
     """
+    _check_step(Wx, {"h_prev": h_prev}, weight_hh, bias_hh)
+    _check_reset_after("gru_step_forward", reset_after)
     H = h_prev.shape[-1]
     Wx_r, Wx_z, Wx_n = np.split(Wx, BLOCKS, axis=-1)
     if reset_after:
-        Wh = h_prev @ weight_hh_T + bias_hh  # (B, 3H) recurrent terms of r, z, n
+        Wh = h_prev @ weight_hh.T + bias_hh  # (B, 3H) recurrent terms of r, z, n
         Wh_r, Wh_z, Wh_n = np.split(Wh, BLOCKS, axis=-1)
     else:
-        Wh = h_prev @ weight_hh_T[:, :2 * H] + bias_hh[:2 * H]  # (B, 2H): r and z only
+        Wh = h_prev @ weight_hh[:2 * H].T + bias_hh[:2 * H]  # (B, 2H): r and z only
         (Wh_r, Wh_z), Wh_n = np.split(Wh, 2, axis=-1), None
     r_t = gru_reset_gate(Wx_r, Wh_r)
     z_t = gru_update_gate(Wx_z, Wh_z)
     if reset_after:
         n_t = gru_candidate_reset_after(Wx_n, r_t, Wh_n)
     else:
-        n_t = gru_candidate_reset_before(Wx_n, r_t, h_prev, weight_hh_T[:, 2 * H:].T, bias_hh[2 * H:])
-    return gru_hidden_state(z_t, n_t, h_prev), (h_prev, r_t, z_t, n_t, Wh_n)
+        n_t = gru_candidate_reset_before(Wx_n, r_t, h_prev, weight_hh[2 * H:], bias_hh[2 * H:])
+    cache = {"h_prev": h_prev, "r_t": r_t, "z_t": z_t, "n_t": n_t, "Wh_n": Wh_n, "weight_hh": weight_hh,
+             "reset_after": reset_after}
+    return gru_hidden_state(z_t, n_t, h_prev), cache
 # --8<-- [end:gru_step_forward]
 
 
 # --8<-- [start:gru_step_backward]
-def gru_step_backward(dh_t, cache, weight_hh, reset_after=True):
-    """One step back, gate by gate; the two reset positions differ only where r_t sits.
+def gru_step_backward(dh_t, cache):
+    """One step back, gate by gate: the gradient of every argument of gru_step_forward.
+    The two reset positions differ only where r_t sits; the cache says which one ran.
 
-    dh_t: (B, H) the full gradient of h_t;  cache: from gru_step_forward;  weight_hh: (3H, H)
-    returns δa^x_t, δa^h_t: (B, 3H) and δh_{t-1}^next: (B, H)
+    dh_t: (B, H) the full gradient of h_t;  cache: from gru_step_forward (it holds weight_hh)
+    returns {"Wx": δa^x_t (B, 3H), "h_prev": δh_{t-1}^next (B, H), "weight_hh": (3H, H),
+             "bias_hh": (3H,)}, the weights' summed over the batch.
+    δa^x_t is also δb_ih (summed over the batch) and gives δW_ih = Σ δa^x_t x_t^T.
     """
-    h_prev, r_t, z_t, n_t, Wh_n = cache
+    h_prev, r_t, z_t, n_t, Wh_n = cache["h_prev"], cache["r_t"], cache["z_t"], cache["n_t"], cache["Wh_n"]
+    weight_hh, reset_after = cache["weight_hh"], cache["reset_after"]
+    _check_gradient("dh_t", dh_t, h_prev)
     H = h_prev.shape[-1]
     W_hn = weight_hh[2 * H:]  # (H, H)
     dn_t = gru_backward_candidate(dh_t, z_t)
@@ -317,11 +342,17 @@ def gru_step_backward(dh_t, cache, weight_hh, reset_after=True):
     if reset_after:  # n's recurrent term is multiplied by r_t
         da_h = np.concatenate([da_r, da_z, r_t * da_n], axis=-1)
         dh_prev = gru_backward_hidden_state(dh_t, z_t, da_h, weight_hh)
+        n_input = h_prev  # what W_hn multiplied
     else:  # n's recurrent term is W_hn (r_t ⊙ h_{t-1}) + b_hn: r_t comes after W_hn^T
         da_h = da_x
         dh_prev = gru_backward_hidden_state(dh_t, z_t, da_h[..., :2 * H], weight_hh[:2 * H]) \
             + r_t * (da_n @ W_hn)
-    return da_x, da_h, dh_prev
+        n_input = r_t * h_prev
+    da_h_2d = da_h.reshape(-1, BLOCKS * H)  # (B, 3H), also for an unbatched step
+    d_weight_hh = np.concatenate([
+        linear_backward_weight(da_h_2d[:, :2 * H], h_prev.reshape(-1, H)),   # r, z
+        linear_backward_weight(da_h_2d[:, 2 * H:], n_input.reshape(-1, H))])  # n
+    return {"Wx": da_x, "h_prev": dh_prev, "weight_hh": d_weight_hh, "bias_hh": da_h_2d.sum(axis=0)}
 # --8<-- [end:gru_step_backward]
 
 
@@ -332,6 +363,7 @@ def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, r
     Gradients of L = Σ dy ⊙ y + Σ dh_n ⊙ h_n with respect to every input of gru.
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
+    reset_after: the candidate's form, as in the gru call being differentiated (True: torch.nn.GRU's)
     returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
@@ -340,32 +372,27 @@ def gru_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None, r
     h = _state_or_zeros("h0", h0, batch, H, x)
     dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
     dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
-    # Forward, as in gru, keeping each step's cache and the vector each block of W_hh multiplied
+    # Forward, as in gru, keeping each step's cache
     Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (BLOCKS * H,))
-    weight_hh_T = np.ascontiguousarray(weight_hh.T)
-    h_prev_all = np.empty((T,) + batch + (H,), dtype=x.dtype)  # h_{t-1}: for W_hr, W_hz (and W_hn)
-    n_input_all = np.empty_like(h_prev_all)  # h_{t-1} or r_t ⊙ h_{t-1}: for W_hn
     caches = []
     for t in range(T):
-        h_prev_all[t] = h
-        h, cache = gru_step_forward(Wx_all[t], h, weight_hh_T, bias_hh, reset_after)
-        n_input_all[t] = h_prev_all[t] if reset_after else cache[1] * h_prev_all[t]
+        h, cache = gru_step_forward(Wx_all[t], h, weight_hh, bias_hh, reset_after)
         caches.append(cache)
     # Backward, from the last step to the first
-    da_x_all, da_h_all = np.empty_like(Wx_all), np.empty_like(Wx_all)  # (T, B, 3H)
+    da_x_all = np.empty_like(Wx_all)  # (T, B, 3H) gradients of the input terms
+    d_weight_hh, d_bias_hh = np.zeros_like(weight_hh), np.zeros_like(bias_hh)  # summed step by step
     for t in reversed(range(T)):
-        da_x_all[t], da_h_all[t], dh = gru_step_backward(dh + dy[t], caches[t], weight_hh, reset_after)
+        step = gru_step_backward(dh + dy[t], caches[t])
+        da_x_all[t], dh = step["Wx"], step["h_prev"]
+        d_weight_hh += step["weight_hh"]
+        d_bias_hh += step["bias_hh"]
     da_x_2d = da_x_all.reshape(-1, BLOCKS * H)  # (T*B, 3H): one product sums over time and batch
-    da_h_2d = da_h_all.reshape(-1, BLOCKS * H)
-    d_weight_hh = np.concatenate([
-        linear_backward_weight(da_h_2d[:, :2 * H], h_prev_all.reshape(-1, H)),   # r, z
-        linear_backward_weight(da_h_2d[:, 2 * H:], n_input_all.reshape(-1, H))])  # n
     return {"x": (da_x_2d @ weight_ih).reshape(x.shape),
             "h0": dh,
             "weight_ih": linear_backward_weight(da_x_2d, x.reshape(-1, D)),
             "weight_hh": d_weight_hh,
             "bias_ih": da_x_2d.sum(axis=0),
-            "bias_hh": da_h_2d.sum(axis=0)}
+            "bias_hh": d_bias_hh}
 # --8<-- [end:gru_backward]
 
 
@@ -387,19 +414,22 @@ def gru_jacobian(r_t, z_t, n_t, h_prev, Wh_n, weight_hh):
 
 
 # --8<-- [start:gru_direction]
-def gru_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+def gru_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
     """One layer, one direction, over a padded batch: the loop of `gru`, plus lengths.
 
-    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b];  h0: (B, H)
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b], or None for all T
+    h0: (B, H), or None for zeros;  reset_after: the candidate's form, as in gru
     At step t only the sequences that are still running (t < length) move on; the others
     keep their state, and their output is 0, as pad_packed_sequence pads it.
     returns y: (T, B, H), the h_t of every step, and h_n: (B, H)
     """
+    _check_reset_after("gru_direction", reset_after)
+    lengths, h0 = _check_direction(x, lengths, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 3H): the input terms of all steps at once
     h = h0
     y = np.zeros(x.shape[:-1] + h0.shape[-1:], dtype=x.dtype)
     for t in range(x.shape[0]):
-        h_t = gru_step(Wx_all[t], h, weight_hh.T, bias_hh)
+        h_t = gru_step(Wx_all[t], h, weight_hh.T, bias_hh, reset_after)
         running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
         h = np.where(running, h_t, h)
         y[t] = np.where(running, h_t, 0)
@@ -408,13 +438,14 @@ def gru_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 # --8<-- [start:gru_layers]
-def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None):
+def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None, reset_after=True):
     """torch.nn.GRU in eval mode, all of it: layers, directions, lengths.
 
     x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
     params: {name: array} with torch.nn.GRU's state_dict names (weight_ih_l0,
         bias_hh_l1_reverse, ...), e.g.
-        {k: v.detach().numpy() for k, v in nn.GRU(...).state_dict().items()}.
+        {k: v.detach().numpy() for k, v in nn.GRU(...).state_dict().items()}
+        (float32, like the module: x must be float32 too, or build nn.GRU(...).double()).
         The number of layers L, the directions (2 if there are _reverse keys) and the
         biases are read from the keys.
     h0: (L*dirs, B, H), without B for unbatched x; None for zeros
@@ -425,9 +456,12 @@ def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None):
     returns output: (T, B, dirs*H) (batch_first: (B, T, dirs*H)), the last layer's h_t
         with both directions side by side, and h_n: (L*dirs, B, H), the final states of
         every layer and direction, row layer*dirs + direction.
+    reset_after: True is torch.nn.GRU's candidate; False the reset-before form (a Keras GRU with
+        reset_after=False, converted by gru_from_keras), which torch.nn.GRU does not offer.
     Dropout between layers acts only in training and is not reproduced. T = 0 gives an
     empty output and h_n = h0.
     """
+    _check_reset_after("gru_layers", reset_after)
     layers, H, _ = _layer_parameters(params, x, projection=False)
     x, lengths, batched = _time_major(x, batch_first, lengths)
     rows = (len(layers) * len(layers[0]), x.shape[1])  # (L*dirs, B)
@@ -438,15 +472,76 @@ def gru_layers(x, params, h0=None, *, batch_first=False, lengths=None):
         for direction, p in enumerate(layer):
             k = len(h_n)  # row of h_n: layer * dirs + direction
             if direction == 0:
-                y, h = gru_direction(x, lengths, h0[k], **p)
+                y, h = gru_direction(x, lengths, h0[k], **p, reset_after=reset_after)
             else:  # each sequence read backwards from its own last step, then put back in order
-                y, h = gru_direction(_reverse_padded(x, lengths), lengths, h0[k], **p)
+                y, h = gru_direction(_reverse_padded(x, lengths), lengths, h0[k], **p, reset_after=reset_after)
                 y = _reverse_padded(y, lengths)
             outputs.append(y)
             h_n.append(h)
         x = np.concatenate(outputs, axis=-1)  # (T, B, dirs*H)
     return _output_layout(x, batch_first, batched), _stacked(h_n, batched)
 # --8<-- [end:gru_layers]
+
+
+# Converters: weights stored in other layouts, as torch.nn's names, for gru(x, h0, **params).
+# Keras/TensorFlow multiply row vectors, x K (kernel (D, 3H)); torch.nn multiplies column
+# vectors, W x (weight_ih (3H, D)): every matrix is transposed, and the gate blocks reordered.
+
+# --8<-- [start:gru_from_keras]
+def gru_from_keras(kernel, recurrent_kernel, bias=None, reset_after=True):
+    """Keras 3 / TensorFlow GRU weights (layer.get_weights()) in torch.nn.GRU's layout.
+
+    kernel: (D, 3H), recurrent_kernel: (H, 3H), column blocks z, r, h (h is our n): z and r trade places.
+    bias: with reset_after=True (Keras's default) (2, 3H), row 0 the input bias, row 1 the
+        recurrent bias; with reset_after=False (3H,), one bias, so bias_hh = 0; None for use_bias=False.
+    reset_after: the Keras layer's setting; use the result with gru(..., reset_after=reset_after).
+    returns {"weight_ih": (3H, D), "weight_hh": (3H, H), "bias_ih": (3H,), "bias_hh": (3H,)}
+    """
+    converter = f"gru_from_keras(reset_after={reset_after!r})"
+    _check_reset_after(converter, reset_after)
+    _, H = _check_x_w_layout(converter, kernel, recurrent_kernel)
+    shape = (2, BLOCKS * H) if reset_after else (BLOCKS * H,)
+    bias = _bias_or_zeros(converter, "bias", bias, shape, kernel)
+    bias_ih, bias_hh = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+
+    def rzn(W):  # (..., 3H) blocks z, r, h -> r, z, n (and back: the swap is its own inverse)
+        z, r, n = np.split(W, BLOCKS, axis=-1)
+        return np.concatenate([r, z, n], axis=-1)
+
+    return {"weight_ih": np.ascontiguousarray(rzn(kernel).T),            # (3H, D)
+            "weight_hh": np.ascontiguousarray(rzn(recurrent_kernel).T),  # (3H, H)
+            "bias_ih": rzn(bias_ih),
+            "bias_hh": rzn(bias_hh)}
+# --8<-- [end:gru_from_keras]
+
+
+# --8<-- [start:gru_to_keras]
+def gru_to_keras(weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
+    """torch.nn.GRU's layout -> Keras 3 / TensorFlow GRU weights, the inverse of gru_from_keras.
+
+    weight_ih: (3H, D), weight_hh: (3H, H), bias_ih, bias_hh: (3H,)
+    reset_after: the Keras layer's setting, and the gru(..., reset_after) these weights were used with.
+    returns {"kernel": (D, 3H), "recurrent_kernel": (H, 3H), "bias": (2, 3H), or (3H,) when
+    reset_after=False}, in the order of layer.set_weights(list(...values())). Reset-before
+    adds b_hn outside r_t ⊙ (...), so both biases fold into Keras's one.
+    """
+    _check_reset_after("gru_to_keras", reset_after)
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+
+    def zrh(W):  # (..., 3H) blocks r, z, n -> z, r, h
+        r, z, n = np.split(W, BLOCKS, axis=-1)
+        return np.concatenate([z, r, n], axis=-1)
+
+    bias = np.stack([zrh(bias_ih), zrh(bias_hh)]) if reset_after else zrh(bias_ih + bias_hh)
+    return {"kernel": np.ascontiguousarray(zrh(weight_ih.T)),            # (D, 3H)
+            "recurrent_kernel": np.ascontiguousarray(zrh(weight_hh.T)),  # (H, 3H)
+            "bias": bias}
+# --8<-- [end:gru_to_keras]
+
+
+def _check_reset_after(name, reset_after):
+    if not isinstance(reset_after, bool):
+        raise TypeError(f"{name}: reset_after must be True or False, got {reset_after!r}")
 
 
 # Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
@@ -578,6 +673,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_array(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -619,3 +719,106 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_array("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_array(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return np.zeros(shape, dtype=like.dtype)
+    _check_array(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias
+
+
+def _check_step(Wx, states, weight_hh, bias_hh):
+    """Check the arguments of a *_step_forward: Wx (B, kH), states {name: (B, H)}, weight_hh
+    (kH, H) in torch.nn's layout, bias_hh (kH,), with k = BLOCKS; return H."""
+    for name, array in (("Wx", Wx), *states.items(), ("weight_hh", weight_hh), ("bias_hh", bias_hh)):
+        _check_array(name, array, Wx)
+    _check_rank("Wx", Wx, (1, 2))
+    _check_rank("weight_hh", weight_hh, (2,))
+    H = weight_hh.shape[1]
+    if tuple(weight_hh.shape) != (BLOCKS * H, H):
+        hint = (" (it looks transposed: only *_step takes weight_hh_T; weights in the x W layout of "
+                f"Keras/TensorFlow or CS231n: {CONVERTERS})") if weight_hh.shape[0] * BLOCKS == H else ""
+        raise ValueError(f"weight_hh has shape {tuple(weight_hh.shape)} but expected ({BLOCKS}H, H), "
+                         f"torch.nn's layout{hint}")
+    for name, array, shape in (("Wx", Wx, Wx.shape[:-1] + (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,)),
+                               *((n, s, Wx.shape[:-1] + (H,)) for n, s in states.items())):
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {tuple(shape)} for hidden "
+                             f"size {H} (weight_hh is {tuple(weight_hh.shape)}, Wx is {tuple(Wx.shape)})")
+    return H
+
+
+def _check_gradient(name, gradient, like):
+    """A gradient handed to a *_step_backward has the shape and dtype of what it is the gradient of."""
+    _check_array(name, gradient, like)
+    if tuple(gradient.shape) != tuple(like.shape):
+        raise ValueError(f"{name} has shape {tuple(gradient.shape)} but expected {tuple(like.shape)}, "
+                         f"the shape of the state it is the gradient of")
+
+
+def _check_direction(x, lengths, states, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """Check the arguments of a *_direction: x (T, B, D), lengths (B,) ints in 1..T or None
+    for all T, states {name: (B, size) or None}, the first of size P (the projection size, or
+    H), the others H. Returns lengths and the states, None replaced by zeros."""
+    _check_array("x", x, x)
+    _check_rank("x", x, (3,))
+    if weight_hr is None:
+        H = P = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    else:  # a projection: weight_hh multiplies the projected state, (kH, P)
+        for name, array in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh), ("weight_hr", weight_hr)):
+            _check_array(name, array, x)
+        _check_rank("weight_hr", weight_hr, (2,))
+        P, H = weight_hr.shape
+        for name, array, shape in (("weight_ih", weight_ih, (BLOCKS * H, x.shape[-1])),
+                                   ("weight_hh", weight_hh, (BLOCKS * H, P)),
+                                   ("bias_ih", bias_ih, (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,))):
+            if tuple(array.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {shape} (hidden size {H}, "
+                                 f"projection size {P}, {x.shape[-1]} input features)")
+    _, lengths, _ = _time_major(x, False, None if x.shape[0] == 0 else lengths)  # T = 0: no step to run
+    sizes = [P] + [H] * (len(states) - 1)
+    return (lengths, *(_state_or_zeros(name, state, x.shape[1:2], size, x)
+                       for (name, state), size in zip(states.items(), sizes)))

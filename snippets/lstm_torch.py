@@ -25,7 +25,22 @@ from collections.abc import Mapping
 
 import torch
 
+# What `from lstm_torch import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "sigmoid", "tanh", "lstm_input_gate", "lstm_forget_gate", "lstm_candidate", "lstm_cell_state",
+    "lstm_output_gate", "lstm_hidden_state", "lstm_step", "lstm_cell", "lstm", "lstm_forget_bias_one",
+    "sigmoid_backward", "tanh_backward", "lstm_backward_output_gate", "lstm_backward_cell_state",
+    "lstm_backward_forget_gate", "lstm_backward_input_gate", "lstm_backward_candidate",
+    "lstm_backward_cell_carry", "lstm_backward_hidden_state", "linear_backward_weight", "lstm_step_forward",
+    "lstm_step_backward", "lstm_backward", "lstm_jacobian", "lstm_cell_jacobian", "LSTMFunction",
+    "lstm_projection", "lstm_projected_step", "lstm_direction", "lstm_layers", "lstm_cell_state_no_forget",
+    "lstm_peephole_input_gate", "lstm_peephole_forget_gate", "lstm_peephole_output_gate",
+    "lstm_coupled_input_gate", "lstm_no_forget_step", "lstm_peephole_step", "lstm_cifg_step",
+    "lstm_from_keras", "lstm_to_keras", "lstm_from_cs231n", "lstm_graphed", "lstm_compiled"
+]
+
 BLOCKS = 4  # row blocks of weight_ih and weight_hh: i, f, g, o
+CONVERTERS = "lstm_from_keras or lstm_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:sigmoid]
@@ -156,6 +171,8 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
 
     x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and (h_n, c_n), the last states
+    (h_n and c_n are (B, H); nn.LSTM gives (1, B, H), one row per layer: lstm_layers gives that.
+    A state_dict's names end in _l0: pass it to lstm_layers, not to lstm(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -307,13 +324,16 @@ def linear_backward_weight(da, v):
 
 
 # --8<-- [start:lstm_step_forward]
-def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
+def lstm_step_forward(Wx, h_prev, c_prev, weight_hh, bias_hh):
     """lstm_step that also returns the cache its backward needs.
 
-    Wx: (B, 4H) input terms;  h_prev, c_prev: (B, H);  weight_hh_T: (H, 4H);  bias_hh: (4H,)
-    returns h_t, c_t: (B, H) and cache = (c_prev, i_t, f_t, g_t, o_t, c_t)
+    Wx: (B, 4H) input terms x_t W_ih^T + b_ih, blocks i, f, g, o;  h_prev, c_prev: (B, H)
+    weight_hh: (4H, H), torch.nn's layout (lstm_step takes it transposed);  bias_hh: (4H,)
+    returns h_t, c_t: (B, H) and the cache: the step's inputs, gates and weights, all that
+    lstm_step_backward needs for the gradient of every argument
     """
-    Wh = h_prev @ weight_hh_T + bias_hh  # (B, 4H) recurrent terms of all gates
+    _check_step(Wx, {"h_prev": h_prev, "c_prev": c_prev}, weight_hh, bias_hh)
+    Wh = h_prev @ weight_hh.T + bias_hh  # (B, 4H) recurrent terms of all gates
     Wx_i, Wx_f, Wx_g, Wx_o = Wx.chunk(BLOCKS, dim=-1)
     Wh_i, Wh_f, Wh_g, Wh_o = Wh.chunk(BLOCKS, dim=-1)
     i_t = lstm_input_gate(Wx_i, Wh_i)
@@ -322,20 +342,27 @@ def lstm_step_forward(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
     o_t = lstm_output_gate(Wx_o, Wh_o)
     c_t = lstm_cell_state(f_t, c_prev, i_t, g_t)
     h_t = lstm_hidden_state(o_t, c_t)
-    return h_t, c_t, (c_prev, i_t, f_t, g_t, o_t, c_t)
+    cache = {"h_prev": h_prev, "c_prev": c_prev, "i_t": i_t, "f_t": f_t, "g_t": g_t, "o_t": o_t, "c_t": c_t,
+             "weight_hh": weight_hh}
+    return h_t, c_t, cache
 # --8<-- [end:lstm_step_forward]
 
 
 # --8<-- [start:lstm_step_backward]
-def lstm_step_backward(dh_t, dc_next, cache, weight_hh):
-    """One step back, gate by gate.
+def lstm_step_backward(dh_t, dc_next, cache):
+    """One step back, gate by gate: the gradient of every argument of lstm_step_forward.
 
     dh_t: (B, H) the full gradient of h_t (δy_t plus what step t+1 handed back)
     dc_next: (B, H) what step t+1 handed back along the cell state
-    cache: from lstm_step_forward;  weight_hh: (4H, H)
-    returns δa_t: (B, 4H), and δh_{t-1}^next, δc_{t-1}^next: (B, H)
+    cache: from lstm_step_forward; it holds weight_hh, so both directions use the same weights
+    returns {"Wx": δa_t (B, 4H), "h_prev": δh_{t-1}^next (B, H), "c_prev": δc_{t-1}^next (B, H),
+             "weight_hh": (4H, H), "bias_hh": (4H,)}, the weights' summed over the batch.
+    δa_t is also δb_ih (summed over the batch) and gives δW_ih = Σ δa_t x_t^T.
     """
-    c_prev, i_t, f_t, g_t, o_t, c_t = cache
+    h_prev, c_prev, c_t, weight_hh = cache["h_prev"], cache["c_prev"], cache["c_t"], cache["weight_hh"]
+    i_t, f_t, g_t, o_t = cache["i_t"], cache["f_t"], cache["g_t"], cache["o_t"]
+    _check_gradient("dh_t", dh_t, c_t)
+    _check_gradient("dc_next", dc_next, c_t)
     do_t = lstm_backward_output_gate(dh_t, c_t)
     dc_t = lstm_backward_cell_state(dh_t, o_t, c_t, dc_next)
     df_t = lstm_backward_forget_gate(dc_t, c_prev)
@@ -343,7 +370,13 @@ def lstm_step_backward(dh_t, dc_next, cache, weight_hh):
     dg_t = lstm_backward_candidate(dc_t, i_t)
     da_t = torch.cat([sigmoid_backward(i_t, di_t), sigmoid_backward(f_t, df_t),
                            tanh_backward(g_t, dg_t), sigmoid_backward(o_t, do_t)], dim=-1)
-    return da_t, lstm_backward_hidden_state(da_t, weight_hh), lstm_backward_cell_carry(dc_t, f_t)
+    H = c_t.shape[-1]
+    da_2d = da_t.reshape(-1, BLOCKS * H)  # (B, 4H), also for an unbatched step
+    return {"Wx": da_t,
+            "h_prev": lstm_backward_hidden_state(da_t, weight_hh),
+            "c_prev": lstm_backward_cell_carry(dc_t, f_t),
+            "weight_hh": linear_backward_weight(da_2d, h_prev.reshape(-1, H)),
+            "bias_hh": da_2d.sum(0)}
 # --8<-- [end:lstm_step_backward]
 
 
@@ -355,6 +388,8 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
     x: (T, B, D) or (T, D);  h0, c0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n, dc_n: (B, H) or (H,), ∂L/∂h_n and ∂L/∂c_n, None for zeros
     returns {"x", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    bias_ih and bias_hh get the same gradient, since both are added to a_t: a model that ties them
+    to one bias b takes that gradient once (not their sum).
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -364,27 +399,27 @@ def lstm_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=No
     dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
     dh = _state_or_zeros("dh_n", dh_n, batch, H, x).clone()  # never an alias of the caller's array
     dc = _state_or_zeros("dc_n", dc_n, batch, H, x).clone()
-    # Forward, as in lstm, keeping each step's cache and h_{t-1}
+    # Forward, as in lstm, keeping each step's cache
     Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (BLOCKS * H,))
-    weight_hh_T = weight_hh.T
-    h_prev_all = x.new_empty((T,) + batch + (H,))
     caches = []
     for t in range(T):
-        h_prev_all[t] = h
-        h, c, cache = lstm_step_forward(Wx_all[t], h, c, weight_hh_T, bias_hh)
+        h, c, cache = lstm_step_forward(Wx_all[t], h, c, weight_hh, bias_hh)
         caches.append(cache)
     # Backward, from the last step to the first
     da_all = torch.empty_like(Wx_all)  # (T, B, 4H) gradients of the pre-activations
+    d_weight_hh = torch.zeros_like(weight_hh)  # summed step by step
     for t in reversed(range(T)):
-        da_all[t], dh, dc = lstm_step_backward(dh + dy[t], dc, caches[t], weight_hh)
+        step = lstm_step_backward(dh + dy[t], dc, caches[t])
+        da_all[t], dh, dc = step["Wx"], step["h_prev"], step["c_prev"]
+        d_weight_hh += step["weight_hh"]
     da_2d = da_all.reshape(-1, BLOCKS * H)  # (T*B, 4H): one product sums over time and batch
     return {"x": (da_2d @ weight_ih).reshape(x.shape),
             "h0": dh,
             "c0": dc,
             "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
-            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "weight_hh": d_weight_hh,
             "bias_ih": da_2d.sum(0),
-            "bias_hh": da_2d.sum(0)}
+            "bias_hh": da_2d.sum(0)}  # the same as bias_ih's: both are added to a_t
 # --8<-- [end:lstm_backward]
 
 
@@ -479,12 +514,14 @@ def lstm_projected_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh, W_hr):
 def lstm_direction(x, lengths, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
     """One layer, one direction, over a padded batch: the loop of `lstm`, plus lengths.
 
-    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b]
-    h0: (B, P), c0: (B, H);  weight_hr: (P, H), or None for no projection (then P = H)
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b], or None for all T
+    h0: (B, P), c0: (B, H), or None for zeros;  weight_hr: (P, H), or None for no projection (then P = H)
     At step t only the sequences that are still running (t < length) move on; the others
     keep their states, and their output is 0, as pad_packed_sequence pads it.
     returns y: (T, B, P), the h_t of every step, and h_n: (B, P), c_n: (B, H)
     """
+    lengths, h0, c0 = _check_direction(x, lengths, {"h0": h0, "c0": c0}, weight_ih, weight_hh, bias_ih, bias_hh,
+                                       weight_hr)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): the input terms of all steps at once
     h, c = h0, c0
     y = []
@@ -662,6 +699,65 @@ def lstm_cifg_step(Wx, h_prev, c_prev, weight_hh_T, bias_hh):
     h_t = lstm_hidden_state(o_t, c_t)
     return h_t, c_t
 # --8<-- [end:lstm_cifg_step]
+
+
+# Converters: weights stored in other layouts, as torch.nn's names, for lstm(x, h0, c0, **params).
+# Keras/TensorFlow and CS231n multiply row vectors, x K (kernel (D, 4H)); torch.nn multiplies
+# column vectors, W x (weight_ih (4H, D)): every matrix is transposed, and the gate blocks reordered.
+
+# --8<-- [start:lstm_from_keras]
+def lstm_from_keras(kernel, recurrent_kernel, bias=None):
+    """Keras 3 / TensorFlow LSTM weights (layer.get_weights()) in torch.nn.LSTM's layout.
+
+    kernel: (D, 4H), recurrent_kernel: (H, 4H), bias: (4H,), or None for use_bias=False
+    Keras's column blocks are i, f, c, o: its c is our g, so the order is already i, f, g, o.
+    Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
+    """
+    _, H = _check_x_w_layout("lstm_from_keras", kernel, recurrent_kernel)
+    bias = _bias_or_zeros("lstm_from_keras", "bias", bias, (BLOCKS * H,), kernel)
+    return {"weight_ih": kernel.T.contiguous(),            # (4H, D)
+            "weight_hh": recurrent_kernel.T.contiguous(),  # (4H, H)
+            "bias_ih": bias.clone(),
+            "bias_hh": torch.zeros_like(bias)}
+# --8<-- [end:lstm_from_keras]
+
+
+# --8<-- [start:lstm_to_keras]
+def lstm_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch.nn.LSTM's layout -> Keras 3 / TensorFlow LSTM weights, the inverse of lstm_from_keras.
+
+    weight_ih: (4H, D), weight_hh: (4H, H), bias_ih, bias_hh: (4H,)
+    returns {"kernel": (D, 4H), "recurrent_kernel": (H, 4H), "bias": (4H,)}, in the order of
+    layer.set_weights(list(...values())). The two biases are summed: Keras has one.
+    """
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+    return {"kernel": weight_ih.T.contiguous(),            # (D, 4H)
+            "recurrent_kernel": weight_hh.T.contiguous(),  # (H, 4H)
+            "bias": bias_ih + bias_hh}
+# --8<-- [end:lstm_to_keras]
+
+
+# --8<-- [start:lstm_from_cs231n]
+def lstm_from_cs231n(Wx, Wh, b):
+    """Stanford CS231n's LSTM weights (assignment 3, rnn_layers.py) in torch.nn.LSTM's layout.
+
+    Wx: (D, 4H), Wh: (H, 4H), b: (4H,), column blocks i, f, o, g: o and g trade places.
+    CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (4H, D), "weight_hh": (4H, H), "bias_ih": (4H,), "bias_hh": (4H,)}
+    """
+    _, H = _check_x_w_layout("lstm_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    b = _bias_or_zeros("lstm_from_cs231n", "b", b, (BLOCKS * H,), Wx)
+
+    def ifgo(W):  # (..., 4H) blocks i, f, o, g -> i, f, g, o
+        i, f, o, g = torch.chunk(W, BLOCKS, dim=-1)
+        return torch.cat([i, f, g, o], dim=-1)
+
+    return {"weight_ih": ifgo(Wx).T.contiguous(),  # (4H, D)
+            "weight_hh": ifgo(Wh).T.contiguous(),  # (4H, H)
+            "bias_ih": ifgo(b),
+            "bias_hh": torch.zeros_like(b)}
+# --8<-- [end:lstm_from_cs231n]
 
 
 # Fast paths on a GPU: the same lstm, launched differently. On a GPU the plain loop spends its time
@@ -934,6 +1030,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_tensor(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -977,3 +1078,106 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_tensor("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_tensor(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return like.new_zeros(shape)
+    _check_tensor(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias
+
+
+def _check_step(Wx, states, weight_hh, bias_hh):
+    """Check the arguments of a *_step_forward: Wx (B, kH), states {name: (B, H)}, weight_hh
+    (kH, H) in torch.nn's layout, bias_hh (kH,), with k = BLOCKS; return H."""
+    for name, array in (("Wx", Wx), *states.items(), ("weight_hh", weight_hh), ("bias_hh", bias_hh)):
+        _check_tensor(name, array, Wx)
+    _check_rank("Wx", Wx, (1, 2))
+    _check_rank("weight_hh", weight_hh, (2,))
+    H = weight_hh.shape[1]
+    if tuple(weight_hh.shape) != (BLOCKS * H, H):
+        hint = (" (it looks transposed: only *_step takes weight_hh_T; weights in the x W layout of "
+                f"Keras/TensorFlow or CS231n: {CONVERTERS})") if weight_hh.shape[0] * BLOCKS == H else ""
+        raise ValueError(f"weight_hh has shape {tuple(weight_hh.shape)} but expected ({BLOCKS}H, H), "
+                         f"torch.nn's layout{hint}")
+    for name, array, shape in (("Wx", Wx, Wx.shape[:-1] + (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,)),
+                               *((n, s, Wx.shape[:-1] + (H,)) for n, s in states.items())):
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {tuple(shape)} for hidden "
+                             f"size {H} (weight_hh is {tuple(weight_hh.shape)}, Wx is {tuple(Wx.shape)})")
+    return H
+
+
+def _check_gradient(name, gradient, like):
+    """A gradient handed to a *_step_backward has the shape and dtype of what it is the gradient of."""
+    _check_tensor(name, gradient, like)
+    if tuple(gradient.shape) != tuple(like.shape):
+        raise ValueError(f"{name} has shape {tuple(gradient.shape)} but expected {tuple(like.shape)}, "
+                         f"the shape of the state it is the gradient of")
+
+
+def _check_direction(x, lengths, states, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """Check the arguments of a *_direction: x (T, B, D), lengths (B,) ints in 1..T or None
+    for all T, states {name: (B, size) or None}, the first of size P (the projection size, or
+    H), the others H. Returns lengths and the states, None replaced by zeros."""
+    _check_tensor("x", x, x)
+    _check_rank("x", x, (3,))
+    if weight_hr is None:
+        H = P = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    else:  # a projection: weight_hh multiplies the projected state, (kH, P)
+        for name, array in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh), ("weight_hr", weight_hr)):
+            _check_tensor(name, array, x)
+        _check_rank("weight_hr", weight_hr, (2,))
+        P, H = weight_hr.shape
+        for name, array, shape in (("weight_ih", weight_ih, (BLOCKS * H, x.shape[-1])),
+                                   ("weight_hh", weight_hh, (BLOCKS * H, P)),
+                                   ("bias_ih", bias_ih, (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,))):
+            if tuple(array.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {shape} (hidden size {H}, "
+                                 f"projection size {P}, {x.shape[-1]} input features)")
+    _, lengths, _ = _time_major(x, False, None if x.shape[0] == 0 else lengths)  # T = 0: no step to run
+    sizes = [P] + [H] * (len(states) - 1)
+    return (lengths, *(_state_or_zeros(name, state, x.shape[1:2], size, x)
+                       for (name, state), size in zip(states.items(), sizes)))

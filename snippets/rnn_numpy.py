@@ -16,7 +16,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
+# What `from rnn_numpy import *` gives: the book's functions, not np/torch or the helpers.
+__all__ = [
+    "tanh", "rnn_hidden_state", "rnn_jacobian", "rnn_step", "rnn_cell", "rnn", "tanh_backward",
+    "rnn_backward_hidden_state", "linear_backward_weight", "clip_grad_norm", "rnn_step_forward",
+    "rnn_step_backward", "rnn_backward", "rnn_hidden_state_relu", "rnn_direction", "rnn_layers",
+    "rnn_from_keras", "rnn_to_keras", "rnn_from_cs231n"
+]
+
 BLOCKS = 1  # one row block: the RNN has no gates
+CONVERTERS = "rnn_from_keras or rnn_from_cs231n"  # for weights in the x W layout (Keras/TensorFlow, CS231n)
 
 
 # --8<-- [start:tanh]
@@ -86,6 +95,8 @@ def rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
 
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     returns y: (T, B, H) or (T, H), the h_t of every step, and h_n, the last state
+    (h_n is (B, H); nn.RNN gives (1, B, H), one row per layer: rnn_layers gives that.
+    A state_dict's names end in _l0: pass it to rnn_layers, not to rnn(**state_dict).)
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -142,9 +153,10 @@ def linear_backward_weight(da, v):
 def clip_grad_norm(g, max_norm):
     """Clipping by norm  g ← g · min(1, max_norm / (‖g‖ + 1e-6)), like torch.nn.utils.clip_grad_norm_.
 
-    g: an array, or a dict of arrays (such as rnn_backward's result) clipped together:
-    ‖g‖ is then the norm of all of them as one vector. The direction is kept; only a
-    gradient longer than max_norm is shortened. Returns a new array or dict.
+    g: an array, or a dict of arrays clipped together: ‖g‖ is then the norm of all of them
+    as one vector. Pass the parameters' gradients only (weight_ih, weight_hh, bias_ih,
+    bias_hh), as torch does: the x, h0 and c0 of a *_backward result are not parameters.
+    The direction is kept; only a gradient longer than max_norm is shortened. Returns a new array or dict.
     """
     arrays = list(g.values()) if isinstance(g, dict) else [g]
     norm = np.sqrt(sum(np.sum(a * a) for a in arrays))
@@ -155,15 +167,39 @@ def clip_grad_norm(g, max_norm):
 # --8<-- [end:clip_grad_norm]
 
 
-# --8<-- [start:rnn_step_backward]
-def rnn_step_backward(dh_t, h_t, weight_hh):
-    """One step back through h_t = tanh(a_t).
+# --8<-- [start:rnn_step_forward]
+def rnn_step_forward(Wx, h_prev, weight_hh, bias_hh):
+    """rnn_step that also returns the cache its backward needs.
 
-    dh_t: (B, H) the full gradient of h_t;  h_t: (B, H) the forward output;  weight_hh: (H, H)
-    returns δa_t: (B, H) and δh_{t-1}: (B, H) through this step
+    Wx: (B, H) input term x_t W_ih^T + b_ih;  h_prev: (B, H)
+    weight_hh: (H, H), torch.nn's layout (rnn_step takes it transposed);  bias_hh: (H,)
+    returns h_t: (B, H) and the cache: h_prev, h_t and weight_hh, all that rnn_step_backward
+    needs for the gradient of every argument
     """
+    _check_step(Wx, {"h_prev": h_prev}, weight_hh, bias_hh)
+    h_t = rnn_hidden_state(Wx, h_prev @ weight_hh.T + bias_hh)
+    return h_t, {"h_prev": h_prev, "h_t": h_t, "weight_hh": weight_hh}
+# --8<-- [end:rnn_step_forward]
+
+
+# --8<-- [start:rnn_step_backward]
+def rnn_step_backward(dh_t, cache):
+    """One step back through h_t = tanh(a_t): the gradient of every argument of rnn_step_forward.
+
+    dh_t: (B, H) the full gradient of h_t;  cache: from rnn_step_forward (it holds weight_hh)
+    returns {"Wx": δa_t (B, H), "h_prev": δh_{t-1} through this step (B, H),
+             "weight_hh": (H, H), "bias_hh": (H,)}, the weights' summed over the batch.
+    δa_t is also δb_ih (summed over the batch) and gives δW_ih = Σ δa_t x_t^T.
+    """
+    h_prev, h_t, weight_hh = cache["h_prev"], cache["h_t"], cache["weight_hh"]
+    _check_gradient("dh_t", dh_t, h_t)
     da_t = tanh_backward(h_t, dh_t)
-    return da_t, rnn_backward_hidden_state(da_t, weight_hh)
+    H = h_t.shape[-1]
+    da_2d = da_t.reshape(-1, H)  # (B, H), also for an unbatched step
+    return {"Wx": da_t,
+            "h_prev": rnn_backward_hidden_state(da_t, weight_hh),
+            "weight_hh": linear_backward_weight(da_2d, h_prev.reshape(-1, H)),
+            "bias_hh": da_2d.sum(axis=0)}
 # --8<-- [end:rnn_step_backward]
 
 
@@ -175,6 +211,8 @@ def rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None):
     x: (T, B, D) or (T, D);  h0: (B, H) or (H,), or None for zeros
     dy: (T, B, H) or (T, H), ∂L/∂y;  dh_n: (B, H) or (H,), ∂L/∂h_n, None for zeros
     returns {"x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, each in its input's shape
+    bias_ih and bias_hh get the same gradient, since both are added to a_t: a model that ties them
+    to one bias b takes that gradient once (not their sum).
     """
     H = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
     _check_rank("x", x, (2, 3))
@@ -182,25 +220,26 @@ def rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, dy, dh_n=None):
     h0 = _state_or_zeros("h0", h0, batch, H, x)
     dy = _state_or_zeros("dy", dy, (T,) + batch, H, x)
     dh = _state_or_zeros("dh_n", dh_n, batch, H, x).copy()  # never an alias of the caller's array
-    # Forward, as in rnn: the h_t of every step is all the backward needs
+    # Forward, as in rnn, keeping each step's cache
     Wx_all = (x.reshape(-1, D) @ weight_ih.T + bias_ih).reshape((T,) + batch + (H,))
-    weight_hh_T = np.ascontiguousarray(weight_hh.T)
-    y, h = np.empty((T,) + batch + (H,), dtype=x.dtype), h0
+    h, caches = h0, []
     for t in range(T):
-        h = rnn_step(Wx_all[t], h, weight_hh_T, bias_hh)
-        y[t] = h
+        h, cache = rnn_step_forward(Wx_all[t], h, weight_hh, bias_hh)
+        caches.append(cache)
     # Backward, from the last step to the first
-    da_all = np.empty_like(y)  # (T, B, H) gradients of the pre-activations
+    da_all = np.empty_like(Wx_all)  # (T, B, H) gradients of the pre-activations
+    d_weight_hh = np.zeros_like(weight_hh)  # summed step by step
     for t in reversed(range(T)):
-        da_all[t], dh = rnn_step_backward(dh + dy[t], y[t], weight_hh)
-    h_prev_all = np.concatenate([h0[None], y])[:T]  # (T, B, H): h_{t-1} of every step
+        step = rnn_step_backward(dh + dy[t], caches[t])
+        da_all[t], dh = step["Wx"], step["h_prev"]
+        d_weight_hh += step["weight_hh"]
     da_2d = da_all.reshape(-1, H)  # (T*B, H): one product sums over time and batch
     return {"x": (da_2d @ weight_ih).reshape(x.shape),
             "h0": dh,
             "weight_ih": linear_backward_weight(da_2d, x.reshape(-1, D)),
-            "weight_hh": linear_backward_weight(da_2d, h_prev_all.reshape(-1, H)),
+            "weight_hh": d_weight_hh,
             "bias_ih": da_2d.sum(axis=0),
-            "bias_hh": da_2d.sum(axis=0)}
+            "bias_hh": da_2d.sum(axis=0)}  # the same as bias_ih's: both are added to a_t
 # --8<-- [end:rnn_backward]
 
 
@@ -221,12 +260,15 @@ def rnn_hidden_state_relu(Wx, Wh):
 def rnn_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
     """One layer, one direction, over a padded batch: the loop of `rnn`, plus lengths.
 
-    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b];  h0: (B, H)
-    nonlinearity: "tanh" (rnn_hidden_state) or "relu" (rnn_hidden_state_relu)
+    x: (T, B, D);  lengths: (B,) ints, sequence b is x[:lengths[b], b], or None for all T
+    h0: (B, H), or None for zeros;  nonlinearity: "tanh" (rnn_hidden_state) or "relu" (rnn_hidden_state_relu)
     At step t only the sequences that are still running (t < length) move on; the others
     keep their state, and their output is 0, as pad_packed_sequence pads it.
     returns y: (T, B, H), the h_t of every step, and h_n: (B, H)
     """
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    lengths, h0 = _check_direction(x, lengths, {"h0": h0}, weight_ih, weight_hh, bias_ih, bias_hh)
     hidden_state = {"tanh": rnn_hidden_state, "relu": rnn_hidden_state_relu}[nonlinearity]
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): the input terms of all steps at once
     h = h0
@@ -248,7 +290,8 @@ def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinear
     x: (T, B, D), or (B, T, D) with batch_first=True, or unbatched (T, D)
     params: {name: array} with torch.nn.RNN's state_dict names (weight_ih_l0,
         bias_hh_l1_reverse, ...), e.g.
-        {k: v.detach().numpy() for k, v in nn.RNN(...).state_dict().items()}.
+        {k: v.detach().numpy() for k, v in nn.RNN(...).state_dict().items()}
+        (float32, like the module: x must be float32 too, or build nn.RNN(...).double()).
         The number of layers L, the directions (2 if there are _reverse keys) and the
         biases are read from the keys; nonlinearity is not in a state_dict: pass it.
     h0: (L*dirs, B, H), without B for unbatched x; None for zeros
@@ -283,6 +326,59 @@ def rnn_layers(x, params, h0=None, *, batch_first=False, lengths=None, nonlinear
         x = np.concatenate(outputs, axis=-1)  # (T, B, dirs*H)
     return _output_layout(x, batch_first, batched), _stacked(h_n, batched)
 # --8<-- [end:rnn_layers]
+
+
+# Converters: weights stored in other layouts, as torch.nn's names, for rnn(x, h0, **params).
+# Keras/TensorFlow and CS231n multiply row vectors, x K (kernel (D, H)); torch.nn multiplies
+# column vectors, W x (weight_ih (H, D)): every matrix is transposed. There are no gates to reorder.
+
+# --8<-- [start:rnn_from_keras]
+def rnn_from_keras(kernel, recurrent_kernel, bias=None):
+    """Keras 3 / TensorFlow SimpleRNN weights (layer.get_weights()) in torch.nn.RNN's layout.
+
+    kernel: (D, H), recurrent_kernel: (H, H), bias: (H,), or None for use_bias=False
+    Keras has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+    """
+    _, H = _check_x_w_layout("rnn_from_keras", kernel, recurrent_kernel)
+    bias = _bias_or_zeros("rnn_from_keras", "bias", bias, (BLOCKS * H,), kernel)
+    return {"weight_ih": np.ascontiguousarray(kernel.T),            # (H, D)
+            "weight_hh": np.ascontiguousarray(recurrent_kernel.T),  # (H, H)
+            "bias_ih": bias.copy(),
+            "bias_hh": np.zeros_like(bias)}
+# --8<-- [end:rnn_from_keras]
+
+
+# --8<-- [start:rnn_to_keras]
+def rnn_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch.nn.RNN's layout -> Keras 3 / TensorFlow SimpleRNN weights, the inverse of rnn_from_keras.
+
+    weight_ih: (H, D), weight_hh: (H, H), bias_ih, bias_hh: (H,)
+    returns {"kernel": (D, H), "recurrent_kernel": (H, H), "bias": (H,)}, in the order of
+    layer.set_weights(list(...values())). The two biases are summed: Keras has one.
+    """
+    _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+    return {"kernel": np.ascontiguousarray(weight_ih.T),            # (D, H)
+            "recurrent_kernel": np.ascontiguousarray(weight_hh.T),  # (H, H)
+            "bias": bias_ih + bias_hh}
+# --8<-- [end:rnn_to_keras]
+
+
+# --8<-- [start:rnn_from_cs231n]
+def rnn_from_cs231n(Wx, Wh, b):
+    """Stanford CS231n's vanilla RNN weights (assignment 3, rnn_layers.py) in torch.nn.RNN's layout.
+
+    Wx: (D, H), Wh: (H, H), b: (H,), for next_h = tanh(x Wx + prev_h Wh + b)
+    CS231n has one bias; torch.nn has two that are always added, so bias_hh = 0.
+    returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+    """
+    _, H = _check_x_w_layout("rnn_from_cs231n", Wx, Wh, ("Wx", "Wh"))
+    b = _bias_or_zeros("rnn_from_cs231n", "b", b, (BLOCKS * H,), Wx)
+    return {"weight_ih": np.ascontiguousarray(Wx.T),  # (H, D)
+            "weight_hh": np.ascontiguousarray(Wh.T),  # (H, H)
+            "bias_ih": b.copy(),
+            "bias_hh": np.zeros_like(b)}
+# --8<-- [end:rnn_from_cs231n]
 
 
 # Layers: reading a state_dict, the time-major layout, padded sequences read backwards.
@@ -414,6 +510,11 @@ def _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh):
                         ("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         _check_array(name, array, x)
     _check_rank("weight_ih", weight_ih, (2,))
+    if _looks_transposed(x, weight_ih, weight_hh):
+        raise ValueError(f"weight_ih {tuple(weight_ih.shape)} and weight_hh {tuple(weight_hh.shape)} look transposed: "
+                         f"torch.nn's layout is W x, ({BLOCKS}H, D) and ({BLOCKS}H, H). Keras/TensorFlow and CS231n "
+                         f"store x W, (D, {BLOCKS}H) and (H, {BLOCKS}H), often in another gate order: convert "
+                         f"them with {CONVERTERS}")
     rows, D = weight_ih.shape
     if rows == 0 or rows % BLOCKS:
         raise ValueError(f"weight_ih has {rows} rows, expected a positive multiple of {BLOCKS} "
@@ -455,3 +556,106 @@ def _state_or_zeros(name, state, batch, H, x):
     if tuple(state.shape) != expected:
         raise ValueError(f"{name} has shape {tuple(state.shape)} but expected {expected}")
     return state
+
+
+def _looks_transposed(x, weight_ih, weight_hh):
+    """True when the weights fit the x W layout of Keras/TensorFlow and CS231n, (D, kH) and
+    (H, kH), and not torch.nn's W x layout, (kH, D) and (kH, H)."""
+    if x.ndim == 0 or weight_hh.ndim != 2:
+        return False
+    H = weight_hh.shape[0]
+    fits_x_w = H > 0 and tuple(weight_hh.shape) == (H, BLOCKS * H) and tuple(weight_ih.shape) == (x.shape[-1], BLOCKS * H)
+    rows = weight_ih.shape[0]
+    fits_w_x = rows > 0 and rows % BLOCKS == 0 and weight_ih.shape[1] == x.shape[-1] \
+        and tuple(weight_hh.shape) == (rows, rows // BLOCKS)
+    return fits_x_w and not fits_w_x
+
+
+def _check_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh):
+    """Check torch.nn's layout of one layer's parameters, with no input at hand; return H."""
+    _check_array("weight_ih", weight_ih, weight_ih)
+    _check_rank("weight_ih", weight_ih, (2,))
+    return _check_parameters(weight_ih[:0], weight_ih, weight_hh, bias_ih, bias_hh)  # x: (0, D)
+
+
+def _check_x_w_layout(converter, kernel, recurrent_kernel, names=("kernel", "recurrent_kernel")):
+    """Check the x W layout of Keras/TensorFlow and CS231n, (D, kH) and (H, kH); return (D, H)."""
+    for name, array in zip(names, (kernel, recurrent_kernel)):
+        _check_array(name, array, kernel)
+        _check_rank(name, array, (2,))
+    H = recurrent_kernel.shape[0]
+    if H == 0 or recurrent_kernel.shape[1] != BLOCKS * H:
+        rows, columns = recurrent_kernel.shape
+        hint = (f": that is torch.nn's layout ({BLOCKS}H, H), which needs no conversion"
+                if columns and rows == BLOCKS * columns else "")
+        raise ValueError(f"{converter}: {names[1]} has shape {(rows, columns)}, expected (H, {BLOCKS}H), "
+                         f"the x W layout{hint}")
+    if kernel.shape[1] != BLOCKS * H:
+        raise ValueError(f"{converter}: {names[0]} has shape {tuple(kernel.shape)}, expected (D, {BLOCKS * H}) "
+                         f"for hidden size {H} ({names[1]} is {tuple(recurrent_kernel.shape)})")
+    return kernel.shape[0], H
+
+
+def _bias_or_zeros(converter, name, bias, shape, like):
+    """Check a converter's bias against its expected shape and like's dtype; None gives zeros."""
+    if bias is None:
+        return np.zeros(shape, dtype=like.dtype)
+    _check_array(name, bias, like)
+    if tuple(bias.shape) != shape:
+        raise ValueError(f"{converter}: {name} has shape {tuple(bias.shape)}, expected {shape}")
+    return bias
+
+
+def _check_step(Wx, states, weight_hh, bias_hh):
+    """Check the arguments of a *_step_forward: Wx (B, kH), states {name: (B, H)}, weight_hh
+    (kH, H) in torch.nn's layout, bias_hh (kH,), with k = BLOCKS; return H."""
+    for name, array in (("Wx", Wx), *states.items(), ("weight_hh", weight_hh), ("bias_hh", bias_hh)):
+        _check_array(name, array, Wx)
+    _check_rank("Wx", Wx, (1, 2))
+    _check_rank("weight_hh", weight_hh, (2,))
+    H = weight_hh.shape[1]
+    if tuple(weight_hh.shape) != (BLOCKS * H, H):
+        hint = (" (it looks transposed: only *_step takes weight_hh_T; weights in the x W layout of "
+                f"Keras/TensorFlow or CS231n: {CONVERTERS})") if weight_hh.shape[0] * BLOCKS == H else ""
+        raise ValueError(f"weight_hh has shape {tuple(weight_hh.shape)} but expected ({BLOCKS}H, H), "
+                         f"torch.nn's layout{hint}")
+    for name, array, shape in (("Wx", Wx, Wx.shape[:-1] + (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,)),
+                               *((n, s, Wx.shape[:-1] + (H,)) for n, s in states.items())):
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {tuple(shape)} for hidden "
+                             f"size {H} (weight_hh is {tuple(weight_hh.shape)}, Wx is {tuple(Wx.shape)})")
+    return H
+
+
+def _check_gradient(name, gradient, like):
+    """A gradient handed to a *_step_backward has the shape and dtype of what it is the gradient of."""
+    _check_array(name, gradient, like)
+    if tuple(gradient.shape) != tuple(like.shape):
+        raise ValueError(f"{name} has shape {tuple(gradient.shape)} but expected {tuple(like.shape)}, "
+                         f"the shape of the state it is the gradient of")
+
+
+def _check_direction(x, lengths, states, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr=None):
+    """Check the arguments of a *_direction: x (T, B, D), lengths (B,) ints in 1..T or None
+    for all T, states {name: (B, size) or None}, the first of size P (the projection size, or
+    H), the others H. Returns lengths and the states, None replaced by zeros."""
+    _check_array("x", x, x)
+    _check_rank("x", x, (3,))
+    if weight_hr is None:
+        H = P = _check_parameters(x, weight_ih, weight_hh, bias_ih, bias_hh)
+    else:  # a projection: weight_hh multiplies the projected state, (kH, P)
+        for name, array in (("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh), ("weight_hr", weight_hr)):
+            _check_array(name, array, x)
+        _check_rank("weight_hr", weight_hr, (2,))
+        P, H = weight_hr.shape
+        for name, array, shape in (("weight_ih", weight_ih, (BLOCKS * H, x.shape[-1])),
+                                   ("weight_hh", weight_hh, (BLOCKS * H, P)),
+                                   ("bias_ih", bias_ih, (BLOCKS * H,)), ("bias_hh", bias_hh, (BLOCKS * H,))):
+            if tuple(array.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(array.shape)} but expected {shape} (hidden size {H}, "
+                                 f"projection size {P}, {x.shape[-1]} input features)")
+    _, lengths, _ = _time_major(x, False, None if x.shape[0] == 0 else lengths)  # T = 0: no step to run
+    sizes = [P] + [H] * (len(states) - 1)
+    return (lengths, *(_state_or_zeros(name, state, x.shape[1:2], size, x)
+                       for (name, state), size in zip(states.items(), sizes)))

@@ -102,7 +102,8 @@ def test_gradient_norms_come_from_the_backward_functions():
     _, _, caches = plots_backward._lstm_states(x, params)
     dh, dc = v, np.zeros((1, H))
     for t in reversed(range(T - 5, T)):
-        _, dh, dc = lstm_numpy.lstm_step_backward(dh, dc, caches[t], params[1])
+        step = lstm_numpy.lstm_step_backward(dh, dc, caches[t])
+        dh, dc = step["h_prev"], step["c_prev"]
     assert np.linalg.norm(dh) == pytest.approx(d["lstm"][T - 5], rel=1e-12)
     assert np.linalg.norm(dc) == pytest.approx(d["lstm_c"][T - 5], rel=1e-12)
     _, _, v_rnn = plots_backward._model(1, plots_backward.SEED)
@@ -128,7 +129,7 @@ def test_direct_path_data_and_the_claims_about_it():
     # the direct path of the GRU is the product of z, by gru_step_forward's caches
     x, params, v = plots_backward._model(3, plots_backward.SEED)
     _, caches = plots_backward._gru_states(x, params)
-    product = v * np.prod([c[2] for c in caches[T - 3:]], axis=0)
+    product = v * np.prod([c["z_t"] for c in caches[T - 3:]], axis=0)
     assert np.linalg.norm(product) == pytest.approx(d["gru_direct"][3], rel=1e-12)
     whole = gru_numpy.gru_backward(x[T - 3:], plots_backward._gru_states(x, params)[0][T - 3], *params,
                                    np.zeros((3, 1, plots_backward.H)), v)["h0"]

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from benchmarks import page_weight
+
 from .browser import page_url
 from .sitebuild import ROOT, shared_build
 from .test_site import PAGES
@@ -24,6 +26,7 @@ def tab(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.errors, page.foreign = [], []
+    page.responses = page_weight.record(page)  # for the page-weight budget (benchmarks/page_weight.py)
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("request", lambda r: page.foreign.append(r.url)
@@ -38,9 +41,29 @@ def visit(tab, server, page, lang):
     return tab
 
 
+@pytest.fixture(scope="module")
+def search_files(browser, server):
+    """{lang: {url: (raw, gzip)}}: the files starting a search adds to a page of that language
+    (its index and lunr's scripts, the same on every page of the language)."""
+    added = {}
+    for lang in ("ko", "en"):
+        context = browser.new_context()
+        tab = context.new_page()
+        responses = page_weight.record(tab)
+        tab.goto(server + page_url("index", lang), wait_until="networkidle")
+        view = set(responses)
+        page_weight.start_search(tab)
+        added[lang] = {url: size for url, size in page_weight.sizes(responses).items() if url not in view}
+        context.close()
+    return added
+
+
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_page_renders_cleanly(tab, server, page, lang):
+def test_page_renders_cleanly(tab, server, search_files, page, lang):
+    """Math, figures, code tabs and copy buttons work, nothing fails or leaves 127.0.0.1, and the
+    page stays within the budget of benchmarks/page_weight.py (every file this very load
+    fetched; and with the index and scripts a search adds), without fetching the index."""
     visit(tab, server, page, lang)
     assert tab.locator("html").get_attribute("lang") == lang
     article = tab.locator("article")
@@ -67,6 +90,11 @@ def test_page_renders_cleanly(tab, server, page, lang):
         snippets.nth(i).locator("button.md-code__button[data-md-type='copy']").wait_for(timeout=5_000)
     assert tab.errors == [], tab.errors
     assert tab.foreign == [], tab.foreign
+    view, name = page_weight.sizes(tab.responses), f"{lang} page {page_url(page, lang) or '(home)'}"
+    assert not any(url.endswith("/search_index.json") for url in view), "the index loads before a search"
+    for kind, files in (("view", view), ("search", {**view, **search_files[lang]})):
+        problem = page_weight.over_budget(name, files, server, kind)
+        assert problem is None, problem
 
 
 def test_tabs_switch_together_and_stay_linked_across_pages(tab, server):
@@ -107,6 +135,48 @@ def test_search_finds_the_chapter(tab, server, lang, query, expected):
     results.first.wait_for(timeout=10_000)
     hrefs = results.evaluate_all("links => links.map(a => a.href)")
     assert any(h.startswith(server + expected) for h in hrefs), hrefs[:8]
+
+
+def _index_requests(tab):
+    return [url for url in tab.responses if url.endswith("search_index.json")]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_each_language_fetches_its_own_index_when_a_search_starts(tab, server, lang):
+    """One index per language (book/search.py), fetched on demand
+    (overrides/partials/search-on-demand.html); results stay in the page's language."""
+    visit(tab, server, "lstm/forget-gate", lang)
+    tab.wait_for_timeout(300)
+    assert _index_requests(tab) == [], "the index loads before a search"
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill("LSTM")
+    box.press("End")
+    results = tab.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=10_000)
+    own = server + ("" if lang == "ko" else "en/") + "search/search_index.json"
+    assert _index_requests(tab) == [own]
+    hrefs = results.evaluate_all("links => links.map(a => a.href)")
+    assert all(h.startswith(server + "en/") == (lang == "en") for h in hrefs), hrefs
+    # a result's link carries ?h=: that page fetches the index at once, to highlight the words
+    tab.responses.clear()
+    tab.goto(server + page_url("lstm/forget-gate", lang) + "?h=LSTM", wait_until="networkidle")
+    tab.locator("article mark").first.wait_for(timeout=10_000)
+    assert _index_requests(tab) == [own]
+
+
+def test_a_korean_word_is_in_the_korean_index_only(tab, server, built_site):
+    word = "게이트는"  # with its particle: never a glossary term, which the English glossary lists in Hangul
+    for folder, has_it in (("", True), ("en/", False)):
+        index = json.loads((built_site / folder / "search" / "search_index.json").read_text(encoding="utf-8"))
+        assert (word in " ".join(d["title"] + " " + d["text"] for d in index["docs"])) == has_it, folder
+    visit(tab, server, "index", "en")
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill(word)
+    box.press("End")
+    tab.locator(".md-search-result__meta", has_text="No matching documents").wait_for(timeout=10_000)
+    assert tab.locator(".md-search-result__item").count() == 0
 
 
 def test_dark_mode_keeps_diagrams_and_plots_readable(tab, server):
@@ -180,14 +250,16 @@ def test_english_pages_keep_materials_font_stack(tab, server):
 
 
 def _broken_words(tab):
-    """Hangul words (어절) of the article's prose whose glyphs sit on more than one line."""
+    """Hangul words (어절) of the article's prose whose glyphs sit on more than one line. A word ends
+    at an opening parenthesis: the house style attaches a gloss, 셀 상태(cell state), and a line may
+    break before it as it would at a space."""
     return tab.evaluate("""() => {
         const broken = [];
         for (const block of document.querySelectorAll('article p, article li, article td, article figcaption')) {
             const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
                 if (node.parentElement.closest('code, pre, .katex, svg')) continue;
-                for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}[^\\s]*/g)) {
+                for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}[^\\s(]*/g)) {
                     const range = document.createRange();
                     range.setStart(node, m.index);
                     range.setEnd(node, m.index + m[0].length);

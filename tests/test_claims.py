@@ -162,3 +162,108 @@ def test_rnn_jacobian_is_the_derivative_of_one_rnn_step():
     expected = torch.autograd.functional.jacobian(lambda h: rnn_torch.rnn_cell(x, h, *params), h_prev)
     h_t = rnn_torch.rnn_cell(x, h_prev, *params)
     torch.testing.assert_close(rnn_torch.rnn_jacobian(h_t, cell.weight_hh), expected, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------ issue 21: the statements the prose makes
+
+PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def test_norms_above_1_are_necessary_not_sufficient_for_growth():
+    """rnn.* and clipping.*: every factor has norm 2, yet the product of 40 of them is 0; with
+    every norm at most 0.9 the product is at most 0.9^k (the sufficient condition for vanishing)."""
+    a, b = np.diag([2.0, 0.0]), np.diag([0.0, 2.0])
+    product = np.eye(2)
+    for k in range(40):
+        product = (a if k % 2 else b) @ product
+    assert np.linalg.norm(a, 2) == np.linalg.norm(b, 2) == 2.0 and np.linalg.norm(product, 2) == 0.0
+    rng = np.random.default_rng(4)
+    weight_hh = rng.normal(size=(6, 6))
+    weight_hh *= 0.9 / np.linalg.norm(weight_hh, 2)  # largest singular value 0.9 < 1/γ, γ = 1 for tanh
+    product, h = np.eye(6), np.zeros(6)
+    for k in range(1, 31):
+        h = rnn_numpy.rnn_cell(rng.normal(size=3), h, rng.normal(size=(6, 3)), weight_hh, np.zeros(6), np.zeros(6))
+        product = rnn_numpy.rnn_jacobian(h, weight_hh) @ product
+        assert np.linalg.norm(product, 2) <= 0.9 ** k + 1e-12
+
+
+def test_clipping_the_parameter_gradients_is_what_torch_clips():
+    """clipping.*: clip_grad_norm of the four parameter gradients equals clip_grad_norm_(parameters());
+    putting x, h0 and c0 into the norm, as a whole lstm_backward dict would, gives another result."""
+    torch.manual_seed(5)
+    layer = torch.nn.LSTM(3, 4).double()
+    x = torch.randn(6, 2, 3, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(1, 2, 4, dtype=torch.float64, requires_grad=True)
+    c0 = torch.randn(1, 2, 4, dtype=torch.float64, requires_grad=True)
+    y, _ = layer(x, (h0, c0))
+    (y * y).sum().backward()
+    params = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
+    numpy_params = [p.detach().numpy() for p in params]
+    grads = lstm_numpy.lstm_backward(x.detach().numpy(), h0[0].detach().numpy(), c0[0].detach().numpy(),
+                                     *numpy_params, 2 * y.detach().numpy())
+    ours = rnn_numpy.clip_grad_norm({k: grads[k] for k in PARAMETERS}, max_norm=0.5)
+    whole = rnn_numpy.clip_grad_norm(grads, max_norm=0.5)
+    torch.nn.utils.clip_grad_norm_(params, max_norm=0.5)
+    for key, p in zip(PARAMETERS, params):
+        np.testing.assert_allclose(ours[key], p.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert not np.allclose(whole["weight_hh"], ours["weight_hh"], rtol=1e-3)
+
+
+def test_clipping_bounds_the_step_of_plain_sgd_but_not_of_adam():
+    """clipping.*: after clipping to τ, an SGD step is at most lr·τ long; Adam's first step is not."""
+    tau, lr = 0.1, 0.01
+    for optimizer, bounded in ((torch.optim.SGD, True), (torch.optim.Adam, False)):
+        w = torch.nn.Parameter(torch.zeros(16, dtype=torch.float64))
+        w.grad = torch.linspace(1, 100, 16, dtype=torch.float64)
+        torch.nn.utils.clip_grad_norm_([w], max_norm=tau)
+        optimizer([w], lr=lr).step()
+        assert (float(w.detach().norm()) <= lr * tau * (1 + 1e-9)) == bounded
+
+
+def test_forget_bias_1_starts_at_0_73_and_keeps_little_over_20_steps(fw):
+    """forget-gate.*, rnn.*: σ(1) ≈ 0.73; 0.73^20 ≈ 0.002, about 2000 times 0.5^20 ≈ 10^-6, but small."""
+    lstm, _, array = fw
+    f = float(values(lstm.lstm_forget_gate(array([[1.0]]), array([[0.0]])))[0, 0])
+    assert f == pytest.approx(0.731, abs=1e-3)
+    assert f ** 20 == pytest.approx(0.002, abs=2e-4) and 0.5 ** 20 == pytest.approx(1e-6, rel=0.05)
+    assert 1000 < f ** 20 / 0.5 ** 20 < 3000
+
+
+def test_bptt_linear_form_has_the_gradient_of_any_loss_at_the_point():
+    """backprop/index.*: L = Σ dy ⊙ y + Σ dh_n ⊙ h_n is not the loss, but with dy = ∂loss/∂y and
+    dh_n = ∂loss/∂h_n it has the loss's gradient there (here loss = Σ y³ + Σ sin h_n)."""
+    torch.manual_seed(6)
+    layer = torch.nn.RNN(3, 4).double()
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    y, h_n = layer(x)
+    ((y ** 3).sum() + torch.sin(h_n).sum()).backward()
+    params = [p.detach().numpy() for p in (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)]
+    grads = rnn_numpy.rnn_backward(x.numpy(), None, *params, 3 * y.detach().numpy() ** 2, np.cos(h_n[0].detach().numpy()))
+    for key, p in zip(PARAMETERS, layer.parameters()):
+        np.testing.assert_allclose(grads[key], p.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_reset_and_update_gates_share_their_two_gradients_and_the_candidate_only_reset_after(reset_after):
+    """backprop/gru.*: δa^x = δa^h for r and z in both forms; for n they differ only in reset-after."""
+    torch.manual_seed(7)
+    H = 3
+    x, h_prev = torch.randn(2, 4, dtype=torch.float64), torch.randn(2, H, dtype=torch.float64)
+    W_ih, W_hh = torch.randn(3 * H, 4, dtype=torch.float64), torch.randn(3 * H, H, dtype=torch.float64)
+    b_ih, b_hh = torch.randn(3 * H, dtype=torch.float64), torch.randn(3 * H, dtype=torch.float64)
+    a_x = (x @ W_ih.T + b_ih).requires_grad_()
+    a_h = (h_prev @ W_hh.T + b_hh).requires_grad_()  # reset-before: block n is recomputed below
+    r = torch.sigmoid(a_x[:, :H] + a_h[:, :H])
+    z = torch.sigmoid(a_x[:, H:2 * H] + a_h[:, H:2 * H])
+    if reset_after:
+        n = torch.tanh(a_x[:, 2 * H:] + r * a_h[:, 2 * H:])
+    else:
+        a_h_n = ((r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:]).detach().requires_grad_()
+        n = torch.tanh(a_x[:, 2 * H:] + a_h_n)
+    h = (1 - z) * n + z * h_prev
+    torch.autograd.backward(h, torch.randn(2, H, dtype=torch.float64))
+    torch.testing.assert_close(a_x.grad[:, :2 * H], a_h.grad[:, :2 * H], rtol=0, atol=1e-15)
+    if reset_after:
+        assert (a_x.grad[:, 2 * H:] - a_h.grad[:, 2 * H:]).abs().max() > 1e-3
+    else:
+        torch.testing.assert_close(a_x.grad[:, 2 * H:], a_h_n.grad, rtol=0, atol=1e-15)

@@ -17,6 +17,17 @@ def test_state_dict_to_numpy_agrees_with_torch_nn():
     assert len(errors) == 3 and max(errors) <= 2e-5
 
 
+def test_porting_cs231n_meets_the_notebook_and_measures_the_mistakes():
+    """What the porting page says of the output: the converter meets CS231n's printed values, the
+    raw arrays fail with the converters named, and the two usual mistakes are visibly wrong."""
+    out = examples.run("porting_cs231n")
+    assert "look transposed" in out and "lstm_from_cs231n" in out.splitlines()[0]
+    errors = {label.strip(): float(e) for label, e in re.findall(r"^(.+?) max \|next_h - expected\| = (\S+)$", out, re.M)}
+    assert list(errors) == ["lstm_from_cs231n", "transposed, o and g not swapped", "b passed as both biases"]
+    assert errors["lstm_from_cs231n"] <= 1e-8  # the notebook prints 8 decimals
+    assert errors["transposed, o and g not swapped"] > 1e-2 and errors["b passed as both biases"] > 1e-2
+
+
 def test_markdown_includes_the_file_that_ran():
     text = examples.markdown("state_dict_to_numpy", "ran")
     assert '--8<-- "examples/state_dict_to_numpy.py"' in text and "c_n (4, 3, 4)" in text

@@ -16,7 +16,7 @@ DOCS = ROOT / "docs"
 CHAPTERS = ("rnn", "lstm/index", "lstm/forget-gate", "lstm/input-gate", "lstm/state-update", "lstm/output-gate",
             "lstm/pytorch", "lstm/variants", "gru/index", "gru/reset-gate", "gru/update-gate", "gru/conventions",
             "backprop/index", "backprop/lstm", "backprop/gru", "backprop/jacobians", "backprop/clipping", "modules",
-            "experiments/adding-problem", "speed", "modern/minrnn", "modern/xlstm")
+            "porting", "experiments/adding-problem", "speed", "modern/minrnn", "modern/xlstm")
 HEADINGS = {"ko": "## 연습 문제 { #exercises }", "en": "## Exercises { #exercises }"}
 DIRECTIVE = re.compile(r"^::exercise[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 

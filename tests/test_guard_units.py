@@ -248,3 +248,18 @@ def test_a_lab_notebook_that_was_not_published(tmp_path):
                             site_dir=str(tmp_path), site_url="https://example.org/book/")
     with raises_guard("lab_notebook_not_published"):
         hooks.on_post_build(built)
+
+
+@pytest.mark.guard("page_cannot_search_its_language")
+def test_an_english_page_without_materials_config_script():
+    """An English page searches en/search/search_index.json because on_post_page moves the base
+    of Material's __config to en/ (book/search.py); a theme without that script must fail the
+    build, not let English pages search the Korean index."""
+    config_script = '<script id="__config" type="application/json">{"annotate": null, "base": "../..", "x": 1}</script>'
+    english = hooks.on_post_page(f"<html><head></head><body>{config_script}</body></html>", page("rnn.en.md"),
+                                 config("en"))
+    assert '"base": "../../en/"' in english
+    korean = f"<html><head></head><body>{config_script}</body></html>"
+    assert hooks.on_post_page(korean, page("rnn.ko.md"), config("ko")) == korean
+    with raises_guard("page_cannot_search_its_language"):
+        hooks.on_post_page("<html><head></head><body>no config</body></html>", page("rnn.en.md"), config("en"))

@@ -217,7 +217,7 @@ def test_exact_signatures(name, framework):
     expected = {
         "rnn": "(x, params, h0=None, *, batch_first=False, lengths=None, nonlinearity='tanh')",
         "lstm": "(x, params, h0=None, c0=None, *, batch_first=False, lengths=None)",
-        "gru": "(x, params, h0=None, *, batch_first=False, lengths=None)",
+        "gru": "(x, params, h0=None, *, batch_first=False, lengths=None, reset_after=True)",
     }[name]
     assert str(inspect.signature(fn)) == expected
     assert "Dropout" in fn.__doc__ and "not reproduced" in fn.__doc__

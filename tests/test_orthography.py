@@ -129,11 +129,103 @@ def test_yaml_values_and_comments_are_read(tmp_path):
 
 
 def test_cli_exit_status_and_message(tmp_path, capsys):
-    page = tmp_path / "p.ko.md"
+    page = tmp_path / "p.md"  # not a Korean page: the gloss rule (house style, below) stays out of it
     page.write_text("셀 상태 는 기억입니다.\n", encoding="utf-8")
     assert orthography.main([str(page)]) == 1
     out = capsys.readouterr().out
-    assert "p.ko.md:1" in out and "→ 셀 상태는 기억입니다." in out and "--fix" in out
+    assert "p.md:1" in out and "→ 셀 상태는 기억입니다." in out and "--fix" in out
     assert orthography.main(["--fix", str(page)]) == 0
     assert orthography.main([str(page)]) == 0
     assert page.read_text(encoding="utf-8") == "셀 상태는 기억입니다.\n"
+
+
+# ------------------------------------------------------------------ house style (README.md, Writing)
+
+def test_every_korean_source_follows_the_house_style():
+    findings = orthography.style()
+    assert not findings, (f"{len(findings)} house-style finding(s); `python -m book.orthography --fix` applies the "
+                          "mechanical ones:\n" + "\n".join(map(str, findings)))
+
+
+STYLE_PAGE = """\
+# 리셋 게이트 { #reset-gate }
+
+순환 신경망 (RNN)은 20 단계 뒤에 4 %만 남깁니다. 코드는 GPU에서 돕니다.
+Gers 등 (2000)과 Greff 외(2017), 그리고 (Chung 등, 2014)를 보세요. reset after 형태의 모형으로 은닉 단위가 히든 크기를 씁니다.
+리셋 게이트를 봅니다. 셀 상태는 `h (x)` 값, $h (x)$ 값, r_t를 (W h + b)에 곱하고 끝납니다.
+
+```python
+x = "셀 상태 (코드)"  # 20 단계
+```
+"""
+
+STYLE_FIXED = """\
+# 리셋 게이트 { #reset-gate }
+
+순환 신경망(RNN)은 20단계 뒤에 4%만 남깁니다. 코드는 GPU에서 돕니다.
+Gers 등(2000)과 Greff 등(2017), 그리고 (Chung 등, 2014)를 보세요. reset-after 형태의 모델로 은닉 유닛이 은닉 크기를 씁니다.
+리셋 게이트(reset gate)를 봅니다. 셀 상태(cell state)는 `h (x)` 값, $h (x)$ 값, r_t를 (W h + b)에 곱하고 끝납니다.
+
+```python
+x = "셀 상태 (코드)"  # 20 단계
+```
+"""
+
+
+def test_planted_house_style_faults_in_a_page_are_found_by_rule(tmp_path):
+    page = tmp_path / "page.ko.md"
+    page.write_text(STYLE_PAGE, encoding="utf-8")
+    found = sorted((f.line, f.rule, f.found) for f in orthography.style([page]))
+    assert found == sorted([
+        (3, "parenthesis", "신경망 ("), (3, "unit", "20 단계"), (3, "unit", "4 %"), (3, "dolda", "돕니다"),
+        (4, "citation", "Gers 등 (2000"), (4, "citation", "Greff 외"), (4, "citation", "Chung 등, 2014"),
+        (4, "reset", "reset after"), (4, "term", "모형"), (4, "term", "은닉 단위"), (4, "term", "히든 크기"),
+        (5, "gloss", "리셋 게이트"), (5, "gloss", "셀 상태")]), found  # not the particle's "를 (W h + b)에"
+    assert "page.ko.md:3: [dolda]" in str(next(f for f in orthography.style([page]) if f.rule == "dolda"))
+
+
+def test_house_style_fix_applies_the_mechanical_rules_only_and_is_idempotent(tmp_path):
+    page = tmp_path / "page.ko.md"
+    page.write_text(STYLE_PAGE, encoding="utf-8")
+    orthography.style([page], fix=True)
+    assert page.read_text(encoding="utf-8") == STYLE_FIXED  # code and math kept; 돕니다 and "등, 2014" by hand
+    assert sorted(f.rule for f in orthography.style([page], fix=True)) == ["citation", "dolda"]
+    assert page.read_text(encoding="utf-8") == STYLE_FIXED
+
+
+def test_a_gloss_is_asked_once_per_page_and_not_inside_a_parenthesis(tmp_path):
+    page = tmp_path / "p.ko.md"
+    page.write_text("| $H$ | 은닉 크기(은닉 상태의 원소 수) |\n\n후보 은닉 상태와 **은닉 상태**(hidden state)는 요약입니다. 은닉 상태는 다시.\n",
+                    encoding="utf-8")
+    assert orthography.style([page]) == []
+    page.write_text("**셀 상태(cell state)**는 기억입니다.\n", encoding="utf-8")  # would not render bold
+    assert [(f.rule, f.found) for f in orthography.style([page], fix=True)] == [("bold", "**셀 상태(cell state)**")]
+    assert page.read_text(encoding="utf-8") == "**셀 상태**(cell state)는 기억입니다.\n"
+    english = tmp_path / "p.en.md"
+    english.write_text("The hidden state (은닉 상태) is a summary.\n", encoding="utf-8")
+    assert [f.rule for f in orthography.style([english])] == []  # English prose: no gloss rule, no paren rule
+
+
+def test_a_particle_after_a_number_filled_in_at_build_time_is_found(tmp_path):
+    module = tmp_path / "captions.py"
+    module.write_text('A = "c는 {c_w:.2f}가 됩니다. f가 {f:.2f}을 유지하고 {n}개, {T}단계, 값은 {v:.2f}입니다."\n'
+                      'B = f"h는 {h}로 바뀝니다"\n'
+                      'C = "δh_{t−1}이 되고 (W h + b)"\n'  # h_{t−1} is a subscript, not a format field
+                      'D = "LSTM (PyTorch 기본 초기화)"\n', encoding="utf-8")
+    found = [(f.line, f.rule, f.found) for f in orthography.style([module])]
+    assert sorted(found) == [(1, "number-particle", "{c_w:.2f}가"), (1, "number-particle", "{f:.2f}을"),
+                             (2, "number-particle", "{h}로"), (4, "parenthesis", "LSTM (")]
+    assert all(f.edit is None for f in orthography.style([module]) if f.rule == "number-particle")
+
+
+def test_the_glossary_may_list_the_terms_it_avoids():
+    assert orthography.style([orthography.ROOT / "book" / "glossary.yml"]) == []
+
+
+def test_cli_reports_house_style_and_fails_until_fixed(tmp_path, capsys):
+    page = tmp_path / "q.ko.md"
+    page.write_text("LSTM은 20 단계를 봅니다.\n", encoding="utf-8")
+    assert orthography.main([str(page)]) == 1
+    assert "q.ko.md:1: [unit] '20 단계'" in capsys.readouterr().out
+    assert orthography.main(["--fix", str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == "LSTM은 20단계를 봅니다.\n"

@@ -176,11 +176,17 @@ def test_every_diagram_and_plot_is_inline_svg_in_the_page_language(site, lang):
     assert found["plot"] == set(plots.NAMES) | set(plots_backward.NAMES)
 
 
-def test_search_index_has_both_languages_and_spaced_korean_terms(site):
+def test_search_index_per_language_with_spaced_korean_terms(site):
+    """One index per language (book/search.py): Korean pages at /, English pages at /en/,
+    each location relative to its language's folder."""
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    docs = index["docs"]
-    assert any(d["location"].startswith("en/") for d in docs)
-    korean = " ".join(d["text"] for d in docs if not d["location"].startswith("en/"))
+    english = json.loads((site / "en" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert {d["location"].split("#")[0] for d in index["docs"]} == {d["location"].split("#")[0] for d in english["docs"]}
+    assert not any(d["location"].startswith("en/") for d in index["docs"] + english["docs"])
+    assert not HANGUL.search(" ".join(d["title"] for d in english["docs"]))
+    assert index["config"] == english["config"]  # the same tokenizer and pipeline as the one merged index had
+    docs = index["docs"] + english["docs"]
+    korean = " ".join(d["text"] for d in index["docs"])
     for term in ("망각 게이트", "셀 상태", "은닉 상태", "업데이트 게이트", "리셋 게이트", "장기 의존성"):
         assert term in korean, term
     for term in ("망각게이트", "셀상태"):  # search splits Hangul only at spaces

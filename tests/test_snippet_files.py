@@ -5,6 +5,7 @@ the functions the book promises.
 """
 
 import ast
+import importlib
 import inspect
 import shutil
 import subprocess
@@ -16,7 +17,9 @@ import pytest
 from book import catalogue
 
 MODULES = ["rnn", "lstm", "gru"]
-HELPERS = {"lstm_forget_bias_one"}  # tools around a model, not a formula: shown with ::code, tested on their own
+CONVERTERS = {"lstm_from_keras", "lstm_to_keras", "lstm_from_cs231n", "gru_from_keras", "gru_to_keras",
+              "rnn_from_keras", "rnn_to_keras", "rnn_from_cs231n"}  # weights in other layouts (tests/test_porting.py)
+HELPERS = {"lstm_forget_bias_one"} | CONVERTERS  # tools around a model, not a formula: shown with ::code, tested on their own
 FAST_PATHS = {f"{m}_{kind}" for m in MODULES for kind in ("graphed", "compiled")}  # torch only (tests/test_fast_paths.py)
 FILES = [catalogue.snippet_path(m, fw) for m in MODULES for fw in catalogue.FRAMEWORKS]
 API = {
@@ -131,3 +134,17 @@ def test_repeated_pieces_are_identical_copies(framework):
     assert checks["rnn"] == checks["lstm"] == checks["gru"]
     assert section(texts["lstm"], "sigmoid") == section(texts["gru"], "sigmoid")
     assert section(texts["rnn"], "tanh") == section(texts["lstm"], "tanh") == section(texts["gru"], "tanh")
+
+
+SNIPPET_FILES = sorted(p.name for p in (catalogue.ROOT / "snippets").glob("*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("name", SNIPPET_FILES)
+def test_every_snippet_file_declares_all(name):
+    """`from lstm_numpy import *` in coursework gives the book's functions and classes, exactly, and
+    not np, torch, re or the private helpers (CS231n's rnn_layers.py has names of its own)."""
+    module = importlib.import_module(f"snippets.{name[:-3]}")
+    public = {n for n, f in vars(module).items() if (inspect.isfunction(f) or inspect.isclass(f))
+              and f.__module__ == module.__name__ and not n.startswith("_")}
+    assert len(module.__all__) == len(set(module.__all__))
+    assert set(module.__all__) == public
