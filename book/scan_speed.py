@@ -139,7 +139,7 @@ def directive(what, lang, path=None):
     if what not in ("table", "provenance"):
         raise ValueError(f"::scan_speed {what}: expected table or provenance")
     path = Path(path or RESULTS)
-    key = _files_key(path, BENCHMARK, ROOT / "snippets" / "minrnn_torch.py", ROOT / "experiments" / "adding.py")
+    key = _files_key(path, BENCHMARK, ROOT / "snippets" / "minrnn_torch.py")
     if key not in _memo:
         _memo.clear()
         _memo[key] = load(path)
