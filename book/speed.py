@@ -350,7 +350,7 @@ def directive(what, lang, path=None):
         return cpu_table(lang, _memo[key])
     if what in ("gpu", "gpu_provenance"):
         path = Path(path or RESULTS)  # the provenance reads the benchmark and the snippets it runs
-        key = ("gpu", _files_key(path, BENCHMARK, ROOT / "experiments" / "adding.py"), _snippets_key())
+        key = ("gpu", _files_key(path, BENCHMARK), _snippets_key())
         if key not in _memo:
             for stale in [k for k in _memo if k[0] == "gpu"]:
                 del _memo[stale]
