@@ -183,8 +183,8 @@ def gru(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after=True):
     h = _state_or_zeros("h0", h0, x.shape[1:-1], H, x)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 3H): one matrix product for all steps
     y = []
-    for t in range(x.shape[0]):
-        h = gru_step(Wx_all[t], h, weight_hh.T, bias_hh, reset_after)
+    for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+        h = gru_step(Wx_t, h, weight_hh.T, bias_hh, reset_after)
         y.append(h)
     y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
     return y, h
@@ -446,8 +446,8 @@ def gru_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 3H): the input terms of all steps at once
     h = h0
     y = []
-    for t in range(x.shape[0]):
-        h_t = gru_step(Wx_all[t], h, weight_hh.T, bias_hh, reset_after)
+    for t, Wx_t in enumerate(Wx_all.unbind(0)):  # views; Wx_all[t] would cost a full-size gradient per step
+        h_t = gru_step(Wx_t, h, weight_hh.T, bias_hh, reset_after)
         running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
         h = torch.where(running, h_t, h)
         y.append(torch.where(running, h_t, 0.0))
@@ -652,8 +652,8 @@ def gru_compiled(whole_loop=False, backend="inductor"):
         gru_step_fused = compiled_on(x.device, gru_step)
         Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 3H): one matrix product for all steps
         y = []
-        for t in range(x.shape[0]):
-            h = gru_step_fused(Wx_all[t], h, weight_hh.T, bias_hh, reset_after)
+        for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+            h = gru_step_fused(Wx_t, h, weight_hh.T, bias_hh, reset_after)
             y.append(h)
         y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
         return y, h

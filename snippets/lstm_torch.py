@@ -180,8 +180,8 @@ def lstm(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     c = _state_or_zeros("c0", c0, x.shape[1:-1], H, x)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): one matrix product for all steps
     y = []
-    for t in range(x.shape[0]):
-        h, c = lstm_step(Wx_all[t], h, c, weight_hh.T, bias_hh)
+    for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+        h, c = lstm_step(Wx_t, h, c, weight_hh.T, bias_hh)
         y.append(h)
     y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
     return y, (h, c)
@@ -525,11 +525,11 @@ def lstm_direction(x, lengths, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, w
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): the input terms of all steps at once
     h, c = h0, c0
     y = []
-    for t in range(x.shape[0]):
+    for t, Wx_t in enumerate(Wx_all.unbind(0)):  # views; Wx_all[t] would cost a full-size gradient per step
         if weight_hr is None:
-            h_t, c_t = lstm_step(Wx_all[t], h, c, weight_hh.T, bias_hh)
+            h_t, c_t = lstm_step(Wx_t, h, c, weight_hh.T, bias_hh)
         else:
-            h_t, c_t = lstm_projected_step(Wx_all[t], h, c, weight_hh.T, bias_hh, weight_hr)
+            h_t, c_t = lstm_projected_step(Wx_t, h, c, weight_hh.T, bias_hh, weight_hr)
         running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
         h = torch.where(running, h_t, h)
         c = torch.where(running, c_t, c)
@@ -851,8 +851,8 @@ def lstm_compiled(whole_loop=False, backend="inductor"):
         lstm_step_fused = compiled_on(x.device, lstm_step)
         Wx_all = x @ weight_ih.T + bias_ih  # (T, B, 4H): one matrix product for all steps
         y = []
-        for t in range(x.shape[0]):
-            h, c = lstm_step_fused(Wx_all[t], h, c, weight_hh.T, bias_hh)
+        for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+            h, c = lstm_step_fused(Wx_t, h, c, weight_hh.T, bias_hh)
             y.append(h)
         y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
         return y, (h, c)

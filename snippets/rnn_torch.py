@@ -108,8 +108,8 @@ def rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     h = _state_or_zeros("h0", h0, x.shape[1:-1], H, x)
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): one matrix product for all steps
     y = []
-    for t in range(x.shape[0]):
-        h = rnn_step(Wx_all[t], h, weight_hh.T, bias_hh)
+    for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+        h = rnn_step(Wx_t, h, weight_hh.T, bias_hh)
         y.append(h)
     y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
     return y, h
@@ -294,9 +294,9 @@ def rnn_direction(x, lengths, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlin
     Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): the input terms of all steps at once
     h = h0
     y = []
-    for t in range(x.shape[0]):
+    for t, Wx_t in enumerate(Wx_all.unbind(0)):  # views; Wx_all[t] would cost a full-size gradient per step
         Wh = h @ weight_hh.T + bias_hh  # (B, H) recurrent term
-        h_t = hidden_state(Wx_all[t], Wh)
+        h_t = hidden_state(Wx_t, Wh)
         running = (t < lengths)[:, None]  # (B, 1): which sequences have a step t
         h = torch.where(running, h_t, h)
         y.append(torch.where(running, h_t, 0.0))
@@ -489,8 +489,8 @@ def rnn_compiled(whole_loop=False, backend="inductor"):
         rnn_step_fused = compiled_on(x.device, rnn_step)
         Wx_all = x @ weight_ih.T + bias_ih  # (T, B, H): one matrix product for all steps
         y = []
-        for t in range(x.shape[0]):
-            h = rnn_step_fused(Wx_all[t], h, weight_hh.T, bias_hh)
+        for Wx_t in Wx_all.unbind(0):  # the steps' views; Wx_all[t] would cost a full-size gradient per step
+            h = rnn_step_fused(Wx_t, h, weight_hh.T, bias_hh)
             y.append(h)
         y = torch.stack(y) if y else x.new_empty(x.shape[:-1] + (H,))
         return y, h
