@@ -62,7 +62,9 @@ def test_torch_comes_from_the_cpu_wheel_index_and_pip_is_cached():
     """A GitHub runner has no GPU: the CUDA build of torch would be gigabytes of download."""
     text = WORKFLOW.read_text(encoding="utf-8")
     assert re.search(r"TORCH_INDEX: https://download\.pytorch\.org/whl/cpu\b", text)
-    assert re.search(r"^\s+cache: pip\b", text, re.M) and "cache-dependency-path: requirements.txt" in text
+    assert re.search(r"^\s+cache: pip\b", text, re.M)
+    keyed_on = re.search(r"cache-dependency-path: \|\n((?:\s+\S+\n)+)", text).group(1).split()
+    assert keyed_on == ["requirements.txt", "requirements-nodeps.txt"]  # every file pip installs from
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--index-url $(TORCH_INDEX)" in makefile  # torch only; everything else from requirements.txt
 
