@@ -144,12 +144,13 @@ def geometric_mean(values):
 
 
 def gradient_ratio(results, model, T, trained=True):
-    """‖∂ŷ/∂h_1‖ / ‖∂ŷ/∂h_T‖ (distance T-1 against distance 0), geometric mean over the seeds."""
+    """‖∂ŷ/∂h_1‖ / ‖∂ŷ/∂h_T‖ (distance T-1 against distance 0), median over the seeds (a
+    saturated tanh RNN can pass exactly 0 back, which no mean of logarithms survives)."""
     ratios = []
     for c in cells(results, model, T):
         g = c["grad_norm"] if trained else c["init"]["grad_norm"]
         ratios.append(g[-1] / g[0])
-    return geometric_mean(ratios)
+    return statistics.median(ratios)
 
 
 VANISHES = 1e-3
@@ -288,12 +289,19 @@ PLACE_NAMES = {"ko": {"first": "첫 표시", "between": "두 표시 사이", "se
                       "elsewhere": "elsewhere"}}
 
 
+def _f2(value):
+    """Two decimals, without the sign of a value that rounds to zero ("0.00", not "-0.00")."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def _q(q):
-    return f"{q[1]:.2f} [{q[0]:.2f}–{q[2]:.2f}]"
+    return f"{_f2(q[1])} [{_f2(q[0])}–{_f2(q[2])}]"
 
 
 def _range(pair):
-    return f"{pair[0]:.2f}–{pair[1]:.2f}" if f"{pair[0]:.2f}" != f"{pair[1]:.2f}" else f"{pair[0]:.2f}"
+    low, high = _f2(pair[0]), _f2(pair[1])
+    return low if low == high else f"{low}–{high}"
 
 
 def _escape(step, never):
@@ -301,7 +309,9 @@ def _escape(step, never):
 
 
 def _ratio(r):
-    """A ratio as the text shows it: 0.37, 2.1e-05."""
+    """A ratio as the text shows it: 0.37, 2.1e-05, 0."""
+    if r == 0:
+        return "0"
     return f"{r:.2g}" if r >= 0.01 else f"{r:.1e}".replace("e-0", "e-")
 
 
@@ -473,13 +483,13 @@ CLAIMS = {
     "gradients_init": {
         variant: {
             "ko": lambda v, variant=variant: (
-                f"초기화 직후 T = {v['T']}에서 ‖∂ŷ/∂h₁‖을 ‖∂ŷ/∂h_T‖로 나눈 값(거리 {v['distance']}, 시드의 기하 평균)은 "
+                f"초기화 직후 T = {v['T']}에서 ‖∂ŷ/∂h₁‖을 ‖∂ŷ/∂h_T‖로 나눈 값(거리 {v['distance']}, 시드의 중앙값)은 "
                 + ", ".join(f"{NAMES['ko'][m]} {_ratio(r)}" for m, r in v["rows"]) + "입니다. "
                 + (f"{', '.join(NAMES['ko'][m] for m in v['vanish'])}에서는 학습 신호가 1/1000 아래로 줄어듭니다."
                    if variant == "some_vanish" else "어느 모델에서도 1/1000 아래로 줄지 않습니다.")),
             "en": lambda v, variant=variant: (
                 f"Right after initialisation, at T = {v['T']}, ‖∂ŷ/∂h₁‖ divided by ‖∂ŷ/∂h_T‖ (distance {v['distance']}, "
-                f"geometric mean over seeds) is " + ", ".join(f"{NAMES['en'][m]} {_ratio(r)}" for m, r in v["rows"]) + ". "
+                f"median over seeds) is " + ", ".join(f"{NAMES['en'][m]} {_ratio(r)}" for m, r in v["rows"]) + ". "
                 + (f"For the {', '.join(NAMES['en'][m] for m in v['vanish'])} the learning signal shrinks below 1/1000."
                    if variant == "some_vanish" else "In no model does it shrink below 1/1000.")),
         } for variant in ("some_vanish", "none_vanish")
@@ -643,7 +653,7 @@ def sensitivity_table(lang, results):
     rows = [f"| {head} | " + " | ".join(f"T = {T}" for T in lengths) + " |", "|---|" + "---:|" * len(lengths)]
     for model in results["models"]:
         rows.append(f"| {NAMES[lang][model]} | " + " | ".join(
-            f"{s[model, T]['du1']:.2f} / {s[model, T]['du2']:.2f}" for T in lengths) + " |")
+            f"{_f2(s[model, T]['du1'])} / {_f2(s[model, T]['du2'])}" for T in lengths) + " |")
     caption = {"ko": "학습한 모델의 ∂ŷ/∂u₁ / ∂ŷ/∂u₂: 표시된 두 수에 대한 예측의 민감도, 테스트 시퀀스 전체와 시드의 평균. "
                      "두 수를 더하는 모델은 둘 다 1, 첫 수를 잊은 모델은 ∂ŷ/∂u₁이 0에 가깝습니다.",
                "en": "∂ŷ/∂u₁ / ∂ŷ/∂u₂ of the trained models: how much the prediction moves with each marked number, "
@@ -700,19 +710,25 @@ def settings_table(lang, results):
 
 def provenance(lang, results):
     p = results["provenance"]
-    load = ", ".join(f"{v:.2f}" for v in results.get("load_average", []))
+    machine = results.get("load_average", [])
+    if isinstance(machine, dict):  # sampled as the cells finished
+        machine = {"ko": f"1분 부하 평균 {machine['mean']:.1f}, 최대 {machine['max']:.1f}",
+                   "en": f"1-minute load average {machine['mean']:.1f}, at most {machine['max']:.1f}"}[lang]
+    else:  # an older file: the 1, 5 and 15-minute load averages when the run ended
+        machine = {"ko": "끝날 때 1·5·15분 부하 평균 ", "en": "1, 5 and 15-minute load average at the end "}[lang] \
+            + ", ".join(f"{v:.2f}" for v in machine)
     rows = {"ko": [("명령", f"`{results['command']}`"), ("커밋", f"`{results['git_commit']}`"),
                    ("다이제스트", f"`{p['digest']}`"), ("PyTorch · NumPy · Python",
                                                     f"{results['torch']} · {results['numpy']} · {results['python']}"),
                    ("장치", results["device"]), ("날짜", results["date"]),
                    ("걸린 시간", f"{results['wall_seconds'] / 60:.1f}분(CPU 시간 합계 {results['cpu_seconds'] / 60:.1f}분, "
-                                f"끝날 때 부하 평균 {load})")],
+                                f"{machine})")],
             "en": [("command", f"`{results['command']}`"), ("commit", f"`{results['git_commit']}`"),
                    ("digest", f"`{p['digest']}`"), ("PyTorch · NumPy · Python",
                                                 f"{results['torch']} · {results['numpy']} · {results['python']}"),
                    ("device", results["device"]), ("date", results["date"]),
                    ("wall time", f"{results['wall_seconds'] / 60:.1f} min (CPU time, all cells: "
-                                 f"{results['cpu_seconds'] / 60:.1f} min; load average at the end {load})")]}[lang]
+                                 f"{results['cpu_seconds'] / 60:.1f} min; {machine})")]}[lang]
     return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n"
 
 
@@ -728,9 +744,9 @@ FIGURE_TITLES = {
                "en": "Escape step against sequence length: one point per seed; seeds that did not escape within the "
                      "budget are open triangles at the budget (log scales)"},
     "gradients": {"ko": "가장 긴 길이에서 ‖∂ŷ/∂h_t‖와 끝에서의 거리 T − t: 학습한 모델(실선)과 초기화 직후(옅은 선), 시드의 "
-                        "기하 평균, 로그 눈금",
+                        "중앙값, 로그 눈금",
                   "en": "‖∂ŷ/∂h_t‖ against the distance from the end, T − t, at the longest length: trained models "
-                        "(solid) and right after initialisation (faint), geometric mean over seeds, log scale"},
+                        "(solid) and right after initialisation (faint), median over seeds, log scale"},
 }
 FIGURE_LABELS = {
     "ko": {"step": "학습 단계", "mse": "검증 MSE", "baseline": "기준선(늘 1을 예측)", "second": "둘째 수만 사용",
@@ -875,7 +891,7 @@ def _draw_gradients(results, L, lang):
         group = cells(results, model, T)
         for key, alpha, label in (("trained", 1.0, NAMES[lang][model]), ("init", 0.35, None)):
             series = [c["grad_norm"] if key == "trained" else c["init"]["grad_norm"] for c in group]
-            mean = [geometric_mean(col) for col in zip(*series)]
+            mean = [statistics.median(col) for col in zip(*series)]  # a 0 is left out of the log axis
             ax.plot(range(len(mean)), mean, color=color, linestyle=dash, linewidth=1.3, alpha=alpha, label=label,
                     marker=marker, markevery=max(1, len(mean) // 6), markersize=4)
     ax.plot([], [], color=plots.INK, alpha=0.35, linewidth=1.3, label=L["init"])

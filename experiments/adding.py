@@ -44,6 +44,7 @@ import json
 import math
 import multiprocessing
 import platform
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -481,6 +482,8 @@ def run_grid(device="cpu", settings=SETTINGS, log=print, jobs=1):
     """Every (model, T, seed), the pooled gates, the reference levels and the provenance."""
     configure_determinism()
     started, cpu_started = time.perf_counter(), time.process_time()
+    commit = _git_commit()  # the code the run starts from (the tree may move on while it runs)
+    load = [os.getloadavg()[0]]  # the machine's load, sampled as cells finish: the wall time depends on it
     # the longest first, so that parallel workers finish close together
     work = [(model, T, seed, settings, device) for T in reversed(settings["lengths"]) for model in MODELS
             for seed in settings["seeds"]]
@@ -490,6 +493,7 @@ def run_grid(device="cpu", settings=SETTINGS, log=print, jobs=1):
         cell, p = done
         cells.append(cell)
         trained[cell["model"], cell["T"], cell["seed"]] = p
+        load.append(os.getloadavg()[0])
         log(f"[{len(cells):3d}/{len(work)}, {(time.perf_counter() - started) / 60:5.1f} min] {cell['model']:8s} "
             f"T={cell['T']:<4d} seed {cell['seed']}: test MSE {cell['test_mse']:.4f}, escape step "
             f"{cell['escape_step'] or '-'}, dy/du1 {cell['du1']:.2f}, dy/du2 {cell['du2']:.2f} ({cell['seconds']} s)")
@@ -521,7 +525,7 @@ def run_grid(device="cpu", settings=SETTINGS, log=print, jobs=1):
     return {
         "experiment": "adding",
         "command": COMMAND + (f" DEVICE={device}" if device != "cpu" else "") + (f" JOBS={jobs}" if jobs > 1 else ""),
-        "git_commit": _git_commit(),
+        "git_commit": commit,
         "provenance": provenance(settings),
         "settings": settings,
         "models": list(MODELS),
@@ -530,7 +534,7 @@ def run_grid(device="cpu", settings=SETTINGS, log=print, jobs=1):
         "python": platform.python_version(),
         "device": device_name(device),
         "jobs": jobs,
-        "load_average": [round(v, 2) for v in os.getloadavg()],
+        "load_average": {"mean": round(statistics.fmean(load), 2), "max": round(max(load), 2)},
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(cpu, 1),

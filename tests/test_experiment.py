@@ -313,10 +313,6 @@ def _escaped(model, T):
     return sum(c["escape_step"] is not None for c in _seeds(model, T))
 
 
-def _gmean(values):
-    return float(np.exp(np.mean(np.log(values))))
-
-
 def _expected(name):
     """(variant, values) for a claim, from the raw data and the rules the chapter states."""
     lengths, n = SETTINGS["lengths"], len(SETTINGS["seeds"])
@@ -393,7 +389,7 @@ def _expected(name):
         rows = []
         for m in models:
             norms = [c["grad_norm"] if name.endswith("trained") else c["init"]["grad_norm"] for c in _seeds(m, longest)]
-            rows.append((m, _gmean([g[-1] / g[0] for g in norms])))
+            rows.append((m, float(np.median([g[-1] / g[0] for g in norms]))))
         vanish = [m for m, r in rows if r < 1e-3]
         return ("some_vanish" if vanish else "none_vanish"), {"T": longest, "rows": rows, "vanish": vanish,
                                                               "distance": longest - 1}
