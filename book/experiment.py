@@ -508,8 +508,8 @@ CLAIMS = {
     },
     "gates_lstm_input": {
         "opens": {"ko": lambda v: (f"T = {v['T']}{_josa(str(v['T']), '을', '를')} 푼 시드 {v['k']}개에서, 첫 수를 나르는 유닛의 **입력 게이트**는 중앙값 "
-                                   f"[사분위]로 첫 표시에서 {_q(v['first'])}, 둘째 표시에서 {_q(v['second'])}이고 표시가 없는 "
-                                   f"단계에서는 {_q(v['between'])}(사이), {_q(v['elsewhere'])}(그 밖)입니다. 표시된 곳에서 "
+                                   f"[사분위]로 첫 표시에서 {_q(v['first'])}, 둘째 표시에서 {_q(v['second'])}이고, 표시가 없는 "
+                                   f"단계에서는 두 표시 사이에서 {_q(v['between'])}, 그 밖에서 {_q(v['elsewhere'])}입니다. 표시된 곳에서 "
                                    f"열립니다(표시에서의 아래 사분위가 그 밖의 중앙값보다 큼)."),
                   "en": lambda v: (f"In the {v['k']} seeds that solved T = {v['T']}, the **input gate** of the units that "
                                    f"carry the first number is, as median [quartiles], {_q(v['first'])} at the first mark "
@@ -743,10 +743,10 @@ FIGURE_TITLES = {
     "escape": {"ko": "탈출 단계와 시퀀스 길이: 시드마다 점 하나, 예산 안에 탈출하지 못한 시드는 예산 위치의 빈 삼각형(로그 눈금)",
                "en": "Escape step against sequence length: one point per seed; seeds that did not escape within the "
                      "budget are open triangles at the budget (log scales)"},
-    "gradients": {"ko": "가장 긴 길이에서 ‖∂ŷ/∂h_t‖와 끝에서의 거리 T − t: 학습한 모델(실선)과 초기화 직후(옅은 선), 시드의 "
+    "gradients": {"ko": "길이 T마다 ‖∂ŷ/∂h_t‖와 끝에서의 거리 T − t: 학습한 모델(진한 선)과 초기화 직후(옅은 선), 시드의 "
                         "중앙값, 로그 눈금",
-                  "en": "‖∂ŷ/∂h_t‖ against the distance from the end, T − t, at the longest length: trained models "
-                        "(solid) and right after initialisation (faint), median over seeds, log scale"},
+                  "en": "‖∂ŷ/∂h_t‖ against the distance from the end, T − t, for each length T: trained models "
+                        "(strong) and right after initialisation (faint), median over seeds, log scale"},
 }
 FIGURE_LABELS = {
     "ko": {"step": "학습 단계", "mse": "검증 MSE", "baseline": "기준선(늘 1을 예측)", "second": "둘째 수만 사용",
@@ -828,6 +828,7 @@ def _draw_curves(results, L, lang):
         ax.axhline(level["val_second_only"], color=plots.INK, linestyle=(0, (4, 3)), linewidth=0.8, alpha=0.7,
                    label=L["second"])
         ax.set_yscale("log")
+        ax.set_ylim(top=3)  # the IRNN's first points (an MSE near 100) would flatten the rest
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(plots._log_tick))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(f"T = {T}", fontsize=10)
@@ -883,25 +884,32 @@ def _draw_escape(results, L, lang):
 
 
 def _draw_gradients(results, L, lang):
-    T = results["settings"]["lengths"][-1]
+    lengths = results["settings"]["lengths"]
     fig = Figure(figsize=(7.6, 3.6))
-    ax = fig.subplots()
-    for model in results["models"]:
-        color, marker, dash = MODEL_STYLE[model]
-        group = cells(results, model, T)
-        for key, alpha, label in (("trained", 1.0, NAMES[lang][model]), ("init", 0.35, None)):
-            series = [c["grad_norm"] if key == "trained" else c["init"]["grad_norm"] for c in group]
-            mean = [statistics.median(col) for col in zip(*series)]  # a 0 is left out of the log axis
-            ax.plot(range(len(mean)), mean, color=color, linestyle=dash, linewidth=1.3, alpha=alpha, label=label,
-                    marker=marker, markevery=max(1, len(mean) // 6), markersize=4)
-    ax.plot([], [], color=plots.INK, alpha=0.35, linewidth=1.3, label=L["init"])
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(plots._log_tick))
-    ax.set_xlabel(L["distance"])
-    ax.set_ylabel(L["grad"])
-    ax.grid(True, which="major")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=1.8, fontsize=8.5)
-    fig.subplots_adjust(left=0.1, right=0.7, top=0.95, bottom=0.14)
+    axes = fig.subplots(1, len(lengths), sharey=True)
+    for ax, T in zip(axes, lengths):
+        for model in results["models"]:
+            color, marker, dash = MODEL_STYLE[model]
+            group = cells(results, model, T)
+            for key, alpha, label in (("trained", 1.0, NAMES[lang][model]), ("init", 0.35, None)):
+                series = [c["grad_norm"] if key == "trained" else c["init"]["grad_norm"] for c in group]
+                median = [statistics.median(col) for col in zip(*series)]  # a 0 is left out of the log axis
+                ax.plot(range(len(median)), median, color=color, linestyle=dash, linewidth=1.1, alpha=alpha,
+                        label=label, marker=marker, markevery=max(1, len(median) // 4), markersize=3)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=6))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(plots._log_tick))
+        ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.set_title(f"T = {T}", fontsize=10)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(2))
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(True, which="major")
+    axes[len(axes) // 2].set_xlabel(L["distance"])
+    axes[0].set_ylabel(L["grad"])
+    axes[0].plot([], [], color=plots.INK, alpha=0.35, linewidth=1.3, label=L["init"])
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0), handlelength=2.2, fontsize=8.5)
+    fig.subplots_adjust(left=0.1, right=0.985, top=0.9, bottom=0.36, wspace=0.1)
     return fig
 
 

@@ -425,6 +425,7 @@ def test_each_sentence_says_what_the_data_say(name, lang):
     template = experiment.CLAIMS[name][variant][lang]
     expected = template(values) if callable(template) else template.format(**values)
     assert experiment.claim(name, lang, RESULTS) == expected
+    assert "](" not in expected, "a quartile in brackets before a parenthesis reads as a Markdown link"
 
 
 def test_the_tables_show_every_cell():
