@@ -816,7 +816,7 @@ def _figure_description(name, lang, results):
             "en": f"At T = {T}, ‖∂ŷ/∂h₁‖ / ‖∂ŷ/∂h_T‖ after training (at initialisation): {rows}."}[lang]
 
 
-def _thin(n, most=40):
+def _thin(n, most=30):
     """At most `most` indices out of range(n), evenly spread, first and last kept: the figures stay
     light (a page has a weight budget) and look the same at their size."""
     if n <= most:
