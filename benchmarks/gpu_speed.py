@@ -25,11 +25,9 @@ Usage: python benchmarks/gpu_speed.py --device cuda          (writes book/result
 """
 
 import argparse
-import ast
 import datetime
 import gc
 import hashlib
-import inspect
 import json
 import platform
 import statistics
@@ -43,6 +41,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from book.digest import file_digest, function_digest  # noqa: E402
 from snippets import gru_torch, lstm_torch, rnn_torch  # noqa: E402
 
 RESULTS = ROOT / "book" / "results" / "gpu-speed.json"
@@ -56,46 +55,15 @@ WORKER_LIMIT_S = {"step": 150, "whole": 150}  # per worker: its variants, both p
 MIN_WORKER_S = 30  # a worker with less time than this left in the budget is not started
 
 
-def _code_digest_of(function_names, module):
-    """The code of the named functions and of every public module-level function they reach,
-    without docstrings or comments (such an edit changes no number, so it does not count)."""
-    tree = ast.parse(inspect.getsource(module))
-    functions = {node.name: node for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
-    todo, seen = list(function_names), []
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in functions:
-            continue
-        seen.append(name)
-        todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name) and n.id in functions]
-    parts = []
-    for name in sorted(seen):
-        node = functions[name]
-        if ast.get_docstring(node) is not None:
-            node.body = node.body[1:]
-        parts.append(ast.unparse(node))  # normalised source: no comments, stable across Python versions
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest(), sorted(seen)
-
-
-def _module_digest(path):
-    """A file's code without docstrings or comments (its normalised source)."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
-            node.body = node.body[1:]
-    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
-
-
 def provenance():
     """What the figures are computed from: the snippet functions the variants run and this script.
 
     Importable without CUDA (book/speed.py compares the digest with the recorded one)."""
     snippets = {}
     for name, (_, snippet) in MODELS.items():
-        digest, functions = _code_digest_of([name, f"{name}_graphed", f"{name}_compiled"], snippet)
+        digest, functions = function_digest([name, f"{name}_graphed", f"{name}_compiled"], snippet)
         snippets[f"snippets/{Path(snippet.__file__).name}"] = {"functions": functions, "sha256": digest}
-    code = _module_digest(__file__)
+    code = file_digest(__file__)
     combined = hashlib.sha256(json.dumps({"snippets": snippets, "benchmark": code, "cases": CASES},
                                          sort_keys=True).encode()).hexdigest()
     return {"digest": combined[:16], "snippets": snippets,

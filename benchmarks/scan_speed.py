@@ -15,10 +15,8 @@ The book (book/scan_speed.py) refuses a results file whose recorded digest is no
 """
 
 import argparse
-import ast
 import datetime
 import hashlib
-import inspect
 import json
 import platform
 import sys
@@ -29,6 +27,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from book.digest import file_digest, function_digest  # noqa: E402
 from snippets import minrnn_torch  # noqa: E402
 
 RESULTS = ROOT / "book" / "results" / "scan-speed.json"
@@ -40,39 +39,9 @@ VARIANTS = ("nn_gru", "loop", "parallel", "parallel_log")
 PASSES = ("forward", "training")
 
 
-def code_digest(function_names, module):
-    """sha256 of the named functions and every public module-level function they reach, without
-    docstrings or comments (ast.unparse): an edit that changes no number does not count."""
-    functions = {node.name: node for node in ast.parse(inspect.getsource(module)).body
-                 if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
-    todo, seen = list(function_names), []
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in functions:
-            continue
-        seen.append(name)
-        todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name) and n.id in functions]
-    parts = []
-    for name in sorted(seen):
-        node = functions[name]
-        if ast.get_docstring(node) is not None:
-            node.body = node.body[1:]
-        parts.append(ast.unparse(node))
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest(), sorted(seen)
-
-
-def file_digest(path):
-    """sha256 of a file's code without docstrings or comments."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
-            node.body = node.body[1:]
-    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
-
-
 def provenance():
     """What the figures are computed from: the snippet functions the variants run, this script, the sizes."""
-    digest, functions = code_digest(["mingru", "mingru_parallel"], minrnn_torch)
+    digest, functions = function_digest(["mingru", "mingru_parallel"], minrnn_torch)
     snippets = {"snippets/minrnn_torch.py": {"functions": functions, "sha256": digest}}
     code = file_digest(__file__)
     combined = hashlib.sha256(json.dumps({"snippets": snippets, "benchmark": code, "lengths": LENGTHS,

@@ -771,9 +771,6 @@ def figure(name, lang, results):
     return _figures[key]
 
 
-DRAW = {}
-
-
 # Path coordinates to 0.1 pt (a figure is about 550 pt wide): a third less to download, the same picture
 _PATH_DATA = re.compile(r' d="[^"]*"')
 _DECIMALS = re.compile(r"-?\d+\.\d{2,}")
@@ -930,7 +927,7 @@ def _draw_gradients(results, L, lang):
     return fig
 
 
-DRAW.update(curves=_draw_curves, escape=_draw_escape, gradients=_draw_gradients)
+DRAW = {"curves": _draw_curves, "escape": _draw_escape, "gradients": _draw_gradients}
 
 
 # ---------------------------------------------------------------------------------- directive

@@ -37,7 +37,6 @@ if __name__ == "__main__":  # one BLAS thread, set before NumPy starts its threa
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
-import ast
 import datetime
 import hashlib
 import json
@@ -52,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from book.digest import file_digest
 from snippets import gru_numpy, gru_torch, lstm_numpy, lstm_torch, rnn_numpy, rnn_torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,7 +319,7 @@ def _sig(value, digits=4):
 
 
 def quartiles(values):
-    q = torch.quantile(values.reshape(-1)[:16_000_000], torch.tensor([0.25, 0.5, 0.75], dtype=values.dtype))
+    q = torch.quantile(values.reshape(-1), torch.tensor([0.25, 0.5, 0.75], dtype=values.dtype))
     return [_sig(float(v)) for v in q]
 
 
@@ -431,18 +431,9 @@ def _numbers(value):
     return [float(value)]
 
 
-def _module_digest(path):
-    """A file's code without docstrings or comments (its normalised source)."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
-            node.body = node.body[1:]
-    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
-
-
 def provenance(settings=SETTINGS):
     """The experiment file's digest (a record) and the fingerprint (what the build checks)."""
-    code = _module_digest(__file__)
+    code = file_digest(__file__)
     digest = hashlib.sha256(json.dumps({"experiment": code, "settings": settings}, sort_keys=True).encode())
     return {"digest": digest.hexdigest()[:16], "experiment": {"file": "experiments/adding.py", "sha256": code},
             "fingerprint": fingerprint()}
